@@ -1,0 +1,21 @@
+"""tlearn: classical transfer-learning algorithms in scikit-learn style.
+
+Every estimator is fitted the same way, ``est.fit(X, y, sample_domain=None)``,
+on the rows of every domain stacked together. :func:`stack_domains` builds
+``(X, y, sample_domain)`` from separate source and target arrays and
+:func:`split_domains` takes them apart again.
+
+The families live in sub-packages, imported on demand:
+
+- :mod:`tlearn.instance`: reweight source rows (TrAdaBoost, TrAdaBoostR2, KMM);
+- :mod:`tlearn.feature`: map the domains into a shared space (TCA, CORAL, SA);
+- :mod:`tlearn.parameter`: share a prior between source and target models;
+- :mod:`tlearn.baselines`: source-only and pooled reference estimators;
+- :mod:`tlearn.datasets`: shift generators and benchmark loaders.
+"""
+
+from ._domains import split_domains, stack_domains
+
+__version__ = "0.1.0.dev0"
+
+__all__ = ["__version__", "split_domains", "stack_domains"]

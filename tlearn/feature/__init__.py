@@ -1,0 +1,1 @@
+"""Feature-based transfer: map the domains into a space where they agree."""
