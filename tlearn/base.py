@@ -1,0 +1,381 @@
+"""Shared base classes of tlearn's three families.
+
+- :class:`BaseTransferEstimator`: the fit signature ``fit(X, y, sample_domain=None)``,
+  validation through :func:`tlearn._domains.check_domain_data`, the default
+  metadata request for ``sample_domain`` and a ``score`` on the rows whose
+  label is known.
+- :class:`BaseTransferMetaEstimator`: wraps a scikit-learn ``estimator``
+  (default ``LogisticRegression()``), follows its tags and exposes the
+  prediction methods that it has.
+- :class:`BaseInstanceTransfer`, :class:`BaseFeatureTransfer`,
+  :class:`BaseParameterTransfer`: the three families.
+"""
+
+from copy import deepcopy
+
+import numpy as np
+from sklearn.base import BaseEstimator, clone, is_classifier, is_regressor
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import accuracy_score, r2_score
+from sklearn.utils import ClassifierTags, RegressorTags, get_tags
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.validation import check_is_fitted, has_fit_parameter
+
+from ._domains import UNKNOWN_CLASS, check_domain_data
+
+__all__ = [
+    "BaseFeatureTransfer",
+    "BaseInstanceTransfer",
+    "BaseParameterTransfer",
+    "BaseTransferEstimator",
+    "BaseTransferMetaEstimator",
+]
+
+
+def _estimator_has(attr):
+    """``available_if`` check: the fitted (else the given) estimator has ``attr``."""
+
+    def check(self):
+        inner = self.estimator_ if hasattr(self, "estimator_") else self._get_estimator()
+        return hasattr(inner, attr)
+
+    return check
+
+
+_DELEGATE_DOC = """{what} of the fitted estimator on the adapted rows.
+
+Parameters
+----------
+X : array-like of shape (n_samples, n_features)
+    Rows to predict.
+sample_domain : array-like of int of shape (n_samples,), default=None
+    Domain ids; ``None`` means every row is a target row.
+
+Returns
+-------
+{returns}
+"""
+
+
+def _delegate(method, what, returns):
+    """A prediction method of a meta-estimator: map the rows, then ask ``estimator_``."""
+
+    def delegated(self, X, sample_domain=None):
+        Z = self._adapted(X, sample_domain)
+        return getattr(self.estimator_, method)(Z)
+
+    delegated.__name__ = method
+    delegated.__qualname__ = f"BaseTransferMetaEstimator.{method}"
+    delegated.__doc__ = _DELEGATE_DOC.format(what=what, returns=returns)
+    return available_if(_estimator_has(method))(delegated)
+
+
+class BaseTransferEstimator(BaseEstimator):
+    """Base of every tlearn estimator: the one fit signature.
+
+    Subclasses implement ``fit(X, y, sample_domain=None)`` and call
+    :meth:`_check_domains` first. ``sample_domain`` is requested by default as
+    metadata of ``fit`` and of the prediction methods, so that with
+    scikit-learn's metadata routing enabled, ``Pipeline``, ``GridSearchCV`` and
+    ``cross_validate`` pass it on without a ``set_fit_request`` call.
+
+    Class attributes set what ``fit`` requires of the data:
+    ``_requires_target`` (target rows) and ``_requires_labeled_target``
+    (labelled target rows); ``_accepts_sparse`` says whether sparse ``X`` is
+    supported.
+    """
+
+    __metadata_request__fit = {"sample_domain": True}
+    __metadata_request__predict = {"sample_domain": True}
+    __metadata_request__predict_proba = {"sample_domain": True}
+    __metadata_request__predict_log_proba = {"sample_domain": True}
+    __metadata_request__decision_function = {"sample_domain": True}
+    __metadata_request__score = {"sample_domain": True}
+
+    _requires_target = False
+    _requires_labeled_target = False
+    _accepts_sparse = False
+
+    def _task(self):
+        return "regression" if is_regressor(self) else "classification"
+
+    def _check_domains(self, X, y=None, sample_domain=None, *, reset, **kwargs):
+        """Validate through the one entry point with this estimator's requirements."""
+        if reset:
+            kwargs.setdefault("require_target", self._requires_target)
+            kwargs.setdefault("require_labeled_target", self._requires_labeled_target)
+        return check_domain_data(
+            self,
+            X,
+            y,
+            sample_domain,
+            task=self._task(),
+            reset=reset,
+            accept_sparse=self._accepts_sparse,
+            **kwargs,
+        )
+
+    def score(self, X, y, sample_domain=None):
+        """Accuracy (classification) or R^2 (regression) on the rows with known labels.
+
+        Rows whose label is unknown (``-1`` / ``NaN``) are left out. With
+        ``sample_domain=None`` every row is read as a target row; pass the
+        domains to map source rows as source rows.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Rows to score.
+        y : array-like of shape (n_samples,)
+            True labels; unknown ones (``-1`` / ``NaN``) are skipped.
+        sample_domain : array-like of int of shape (n_samples,), default=None
+            Domain ids; ``None`` means every row is a target row.
+
+        Returns
+        -------
+        score : float
+        """
+        check_is_fitted(self)
+        classes = getattr(self, "classes_", ())
+        data = self._check_domains(
+            X,
+            y,
+            sample_domain,
+            reset=False,
+            infer_domains=False,
+            require_source=False,
+            unknown_is_class=bool(np.isin(UNKNOWN_CLASS, classes)) if len(classes) else False,
+        )
+        rows = data.labeled
+        y_pred = self.predict(data.X[rows], sample_domain=data.sample_domain[rows])
+        if self._task() == "regression":
+            return float(r2_score(data.y[rows], y_pred))
+        return float(accuracy_score(data.y[rows], y_pred))
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.required = True
+        tags.input_tags.sparse = self._accepts_sparse
+        return tags
+
+
+class BaseTransferMetaEstimator(BaseTransferEstimator):
+    """Base of the meta-estimators (instance- and feature-based families).
+
+    The wrapped ``estimator`` (default ``LogisticRegression()``) is cloned
+    into ``estimator_`` and fitted on the rows that :meth:`_fit_adaptation`
+    returns. Whether the tlearn estimator is a classifier or a regressor
+    follows ``estimator`` (scikit-learn tags); ``predict``,
+    ``predict_proba``, ``predict_log_proba`` and ``decision_function`` exist
+    when ``estimator`` has them, and map the rows with :meth:`_adapt` first.
+
+    Subclasses define ``__init__`` (storing ``estimator`` and their own
+    parameters untouched) and :meth:`_fit_adaptation`.
+    """
+
+    def _get_estimator(self):
+        return LogisticRegression() if self.estimator is None else self.estimator
+
+    def _task(self):
+        return "regression" if is_regressor(self._get_estimator()) else "classification"
+
+    def fit(self, X, y, sample_domain=None):
+        """Fit the adaptation, then the estimator on the adapted labelled rows.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Rows of every domain, stacked.
+        y : array-like of shape (n_samples,)
+            Labels; ``-1`` (classification) or ``NaN`` (regression) marks an
+            unknown label.
+        sample_domain : array-like of int of shape (n_samples,), default=None
+            Domain id per row: ``>= 0`` source, ``< 0`` target. ``None``
+            infers it: rows with an unknown label are target rows.
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+        """
+        data = self._check_domains(X, y, sample_domain, reset=True)
+        X_fit, y_fit, sample_weight = self._fit_adaptation(data)
+        estimator = clone(self._get_estimator())
+        if sample_weight is None:
+            estimator.fit(X_fit, y_fit)
+        else:
+            estimator.fit(X_fit, y_fit, sample_weight=sample_weight)
+        self.estimator_ = estimator
+        if is_classifier(estimator):
+            self.classes_ = estimator.classes_
+        return self
+
+    def _fit_adaptation(self, data):
+        """Learn the adaptation from ``data`` (a :class:`~tlearn._domains.DomainData`).
+
+        Returns ``(X_fit, y_fit, sample_weight)``: the rows, labels and
+        weights (or ``None``) that the estimator is fitted on.
+        """
+        raise NotImplementedError
+
+    def _adapt(self, data):
+        """Features that the fitted estimator sees for the validated rows."""
+        return data.X
+
+    def _adapted(self, X, sample_domain):
+        check_is_fitted(self)
+        return self._adapt(self._check_domains(X, None, sample_domain, reset=False))
+
+    predict = _delegate("predict", "Predict", "y_pred : ndarray of shape (n_samples,)")
+    predict_proba = _delegate(
+        "predict_proba",
+        "Class probabilities",
+        "proba : ndarray of shape (n_samples, n_classes)\n    Columns follow ``classes_``.",
+    )
+    predict_log_proba = _delegate(
+        "predict_log_proba",
+        "Log class probabilities",
+        "log_proba : ndarray of shape (n_samples, n_classes)",
+    )
+    decision_function = _delegate(
+        "decision_function",
+        "Decision function",
+        "scores : ndarray of shape (n_samples,) or (n_samples, n_classes)",
+    )
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        inner = get_tags(self._get_estimator())
+        tags.estimator_type = inner.estimator_type
+        tags.classifier_tags = deepcopy(inner.classifier_tags)
+        tags.regressor_tags = deepcopy(inner.regressor_tags)
+        tags.input_tags.sparse = self._accepts_sparse and inner.input_tags.sparse
+        return tags
+
+
+class BaseInstanceTransfer(BaseTransferMetaEstimator):
+    """Base of the instance-based family: reweight the source rows.
+
+    Subclasses implement ``_fit_weights(data)``, returning one non-negative
+    weight per source row; it is stored as ``weights_``. The estimator is
+    then fitted on the labelled rows with ``sample_weight``: the source rows
+    with ``weights_``, labelled target rows (if any) with weight 1. An
+    estimator whose ``fit`` does not take ``sample_weight`` is a
+    ``TypeError``, raised before any work is done.
+    """
+
+    def _check_sample_weight_support(self):
+        estimator = self._get_estimator()
+        if not has_fit_parameter(estimator, "sample_weight"):
+            raise TypeError(
+                f"{type(estimator).__name__}.fit does not accept sample_weight, which "
+                f"{type(self).__name__} needs to fit the reweighted source rows. Use an "
+                "estimator whose fit takes sample_weight."
+            )
+
+    def _fit_weights(self, data):
+        raise NotImplementedError
+
+    def _fit_adaptation(self, data):
+        self._check_sample_weight_support()
+        source_weights = np.asarray(self._fit_weights(data), dtype=np.float64)
+        n_source = int(data.source.sum())
+        if source_weights.shape != (n_source,):
+            raise RuntimeError(
+                f"{type(self).__name__}._fit_weights returned shape "
+                f"{source_weights.shape}; expected ({n_source},)."
+            )
+        self.weights_ = source_weights
+        weight = np.ones(data.X.shape[0])
+        weight[data.source] = source_weights
+        rows = data.labeled
+        return data.X[rows], data.y[rows], weight[rows]
+
+
+class BaseFeatureTransfer(BaseTransferMetaEstimator):
+    """Base of the feature-based family: map the domains into a shared space.
+
+    Subclasses implement ``_fit_map(data)`` (learn the map, store it in
+    fitted attributes) and ``_map_rows(X, sample_domain)`` (apply it: each
+    row according to its domain). The estimator is fitted on the mapped
+    labelled rows; prediction maps the rows first (``sample_domain=None``:
+    as target rows).
+    """
+
+    def _fit_map(self, data):
+        raise NotImplementedError
+
+    def _map_rows(self, X, sample_domain):
+        raise NotImplementedError
+
+    def _fit_adaptation(self, data):
+        self._fit_map(data)
+        Z = self._map_rows(data.X, data.sample_domain)
+        rows = data.labeled
+        return Z[rows], data.y[rows], None
+
+    def _adapt(self, data):
+        return self._map_rows(data.X, data.sample_domain)
+
+    def transform(self, X, sample_domain=None):
+        """Map rows into the adapted feature space.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Rows to map.
+        sample_domain : array-like of int of shape (n_samples,), default=None
+            Domain ids; ``None`` maps every row as a target row.
+
+        Returns
+        -------
+        X_new : ndarray of shape (n_samples, n_components)
+        """
+        return self._adapted(X, sample_domain)
+
+    def fit_transform(self, X, y, sample_domain=None):
+        """Fit, then map the training rows, each according to its own domain.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Rows of every domain, stacked.
+        y : array-like of shape (n_samples,)
+            Labels; ``-1`` / ``NaN`` marks an unknown label.
+        sample_domain : array-like of int of shape (n_samples,), default=None
+            Domain ids; ``None`` infers them from unknown labels as ``fit`` does.
+
+        Returns
+        -------
+        X_new : ndarray of shape (n_samples, n_components)
+        """
+        self.fit(X, y, sample_domain)
+        data = self._check_domains(X, y, sample_domain, reset=False)
+        return self._map_rows(data.X, data.sample_domain)
+
+    __metadata_request__transform = {"sample_domain": True}
+
+
+class BaseParameterTransfer(BaseTransferEstimator):
+    """Base of the parameter-based family: a model whose prior comes from the source.
+
+    Subclasses are plain classifiers or regressors: they set
+    ``_estimator_type_tag`` to ``"classifier"`` or ``"regressor"`` (the
+    scikit-learn tags follow it; no mixin is needed, so that :meth:`score`
+    skips unknown labels as everywhere in tlearn) and implement
+    ``fit(X, y, sample_domain=None)`` with :meth:`_check_domains`. Labelled
+    target rows are required (``_requires_labeled_target = True``): the
+    target model is what they learn.
+    """
+
+    _requires_labeled_target = True
+    _estimator_type_tag = "classifier"
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.estimator_type = self._estimator_type_tag
+        if self._estimator_type_tag == "classifier":
+            tags.classifier_tags = ClassifierTags()
+        else:
+            tags.regressor_tags = RegressorTags()
+        return tags
