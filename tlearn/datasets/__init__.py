@@ -1,0 +1,21 @@
+"""Data sets: seeded domain-shift generators and benchmark loaders.
+
+The loaders download into the data home (``TLEARN_DATA_HOME``, else
+``~/tlearn_data``) from the public origins of each file, or from a mirror
+(``TLEARN_DATA_MIRROR``), verify the SHA-256 of every file and never unpickle.
+"""
+
+from ._base import ChecksumError, DatasetUnavailableError, get_data_home
+from ._loaders import fetch_amazon_review, fetch_office_caltech10
+from ._office31 import fetch_office31
+from ._shift import make_domain_shift
+
+__all__ = [
+    "ChecksumError",
+    "DatasetUnavailableError",
+    "fetch_amazon_review",
+    "fetch_office31",
+    "fetch_office_caltech10",
+    "get_data_home",
+    "make_domain_shift",
+]

@@ -1,0 +1,532 @@
+"""Shared download machinery of the data-set loaders.
+
+Every file a loader needs is described by a :class:`RemoteFile`: the folder
+and name it gets in the data home, the public URL it comes from and its
+SHA-256. :func:`fetch_file` returns the local path of such a file, downloading
+it first when it is missing, and refuses any file whose SHA-256 differs.
+
+Where files come from
+---------------------
+- The data home is ``data_home`` when given, else the environment variable
+  ``TLEARN_DATA_HOME``, else ``~/tlearn_data``. A file lives at
+  ``<data_home>/<folder>/<filename>``.
+- When the environment variable ``TLEARN_DATA_MIRROR`` is set (a base URL
+  starting with ``http://``, ``https://`` or ``file://``), files are
+  downloaded from ``<mirror>/<folder>/<filename>`` **instead of** their
+  public origin: the mirror replaces the origin, which is then never tried.
+  This lets air-gapped machines and CI use a local copy.
+- Files placed by hand in the data home are used as they are, once their
+  SHA-256 has been checked.
+
+Nothing is ever unpickled; downloads are written to a temporary file in the
+destination folder and renamed into place only once complete and verified.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import http.client
+import os
+import posixpath
+import secrets
+import shutil
+import tarfile
+import threading
+import urllib.error
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath, PureWindowsPath
+
+__all__ = [
+    "ChecksumError",
+    "DatasetUnavailableError",
+    "RemoteFile",
+    "fetch_file",
+    "get_data_home",
+    "safe_extract_tar",
+]
+
+DATA_HOME_ENV = "TLEARN_DATA_HOME"
+MIRROR_ENV = "TLEARN_DATA_MIRROR"
+DEFAULT_DATA_HOME = "~/tlearn_data"
+
+_CHUNK_SIZE = 1 << 16
+_TIMEOUT = 60.0
+_USER_AGENT = "tlearn-datasets (python-urllib)"
+_MIRROR_SCHEMES = ("http", "https", "file")
+
+# Verified files: (path, device, inode, size, mtime_ns, ctime_ns) -> sha256.
+# Avoids hashing a large file again on every call within one process.
+_VERIFIED: dict[tuple, str] = {}
+_VERIFIED_LOCK = threading.Lock()
+
+
+class DatasetUnavailableError(OSError):
+    """A data file is missing and could not be downloaded.
+
+    The message names the exact path where the file is expected in the data
+    home, its SHA-256, the URL it can be downloaded from and the
+    ``TLEARN_DATA_MIRROR`` environment variable that points the loaders to a
+    mirror. When a download failed, the underlying error is chained
+    (``__cause__``).
+    """
+
+
+class ChecksumError(ValueError):
+    """A data file does not have the expected SHA-256.
+
+    Raised for a corrupted file found in the data home (delete it and call
+    again) and for a download whose content differs from the expected file
+    (nothing is kept in that case).
+    """
+
+
+@dataclass(frozen=True)
+class RemoteFile:
+    """One data file: where it is stored and where it comes from.
+
+    Parameters
+    ----------
+    folder : str
+        Folder of the file in the data home and on a mirror.
+    filename : str
+        File name, in the data home (``<data_home>/<folder>/<filename>``) and
+        on a mirror (``<mirror>/<folder>/<filename>``).
+    url : str
+        Public origin of the file.
+    sha256 : str
+        Expected SHA-256 of the file, 64 hexadecimal digits.
+    """
+
+    folder: str
+    filename: str
+    url: str
+    sha256: str
+
+    def __post_init__(self):
+        for name in ("folder", "filename"):
+            value = getattr(self, name)
+            if (
+                not isinstance(value, str)
+                or not value
+                or value in (".", "..")
+                or "/" in value
+                or "\\" in value
+            ):
+                raise ValueError(f"RemoteFile.{name} must be a plain name, got {value!r}.")
+        digest = self.sha256
+        if (
+            not isinstance(digest, str)
+            or len(digest) != 64
+            or any(c not in "0123456789abcdef" for c in digest)
+        ):
+            raise ValueError(
+                f"RemoteFile.sha256 must be 64 lowercase hexadecimal digits, got {digest!r}."
+            )
+
+    @property
+    def relative_path(self) -> str:
+        """``<folder>/<filename>``, the path inside a data home or a mirror."""
+        return f"{self.folder}/{self.filename}"
+
+
+def get_data_home(data_home=None) -> Path:
+    """Return the folder where data files are stored, creating it if needed.
+
+    Parameters
+    ----------
+    data_home : str or path-like, default=None
+        Folder to use. When None, the environment variable
+        ``TLEARN_DATA_HOME`` is used if set and non-empty, else
+        ``~/tlearn_data``. A leading ``~`` is expanded.
+
+    Returns
+    -------
+    data_home : pathlib.Path
+        The folder, which exists on return.
+    """
+    if data_home is None:
+        data_home = os.environ.get(DATA_HOME_ENV) or DEFAULT_DATA_HOME
+    path = Path(os.fspath(data_home)).expanduser()
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _unavailable_message(remote: RemoteFile, path: Path, reason: str) -> str:
+    mirror = os.environ.get(MIRROR_ENV, "").strip()
+    if mirror:
+        mirror_text = (
+            f"The mirror {MIRROR_ENV}={mirror!r} is used instead of the origin; it must hold "
+            f"the file at <mirror>/{remote.relative_path}."
+        )
+    else:
+        mirror_text = (
+            f"Alternatively set the environment variable {MIRROR_ENV} to the base URL "
+            f"(http://, https:// or file://) of a mirror holding it at "
+            f"<mirror>/{remote.relative_path} (the mirror is then used instead of the origin)."
+        )
+    return (
+        f"Data file {remote.relative_path!r} is not available: {reason}. "
+        f"Place the file at {str(path)!r} (SHA-256 {remote.sha256}). "
+        f"It can be downloaded from {remote.url} . {mirror_text}"
+    )
+
+
+def _stat_key(path: Path) -> tuple:
+    st = path.stat()
+    return (str(path), st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+
+
+def _sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(_CHUNK_SIZE), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _remember(path: Path, sha256: str) -> None:
+    try:
+        key = _stat_key(path)
+    except OSError:
+        return
+    with _VERIFIED_LOCK:
+        _VERIFIED[key] = sha256
+
+
+def _verify_existing(path: Path, remote: RemoteFile) -> None:
+    key = _stat_key(path)
+    with _VERIFIED_LOCK:
+        known = _VERIFIED.get(key)
+    if known == remote.sha256:
+        return
+    actual = _sha256_of(path)
+    if actual != remote.sha256:
+        raise ChecksumError(
+            f"The file {str(path)!r} is corrupted or is not the expected file: its SHA-256 "
+            f"is {actual}, expected {remote.sha256}. Delete it and call again to download it "
+            f"afresh (from {remote.url}, or from the mirror set by {MIRROR_ENV}), or replace "
+            "it by a good copy."
+        )
+    _remember(path, actual)
+
+
+def _source_url(remote: RemoteFile, path: Path) -> str:
+    mirror = os.environ.get(MIRROR_ENV, "").strip()
+    if not mirror:
+        return remote.url
+    scheme = urllib.parse.urlsplit(mirror).scheme.lower()
+    if scheme not in _MIRROR_SCHEMES:
+        raise DatasetUnavailableError(
+            _unavailable_message(
+                remote,
+                path,
+                f"{MIRROR_ENV}={mirror!r} is not an http://, https:// or file:// URL",
+            )
+        )
+    quoted = "/".join(urllib.parse.quote(part) for part in (remote.folder, remote.filename))
+    return f"{mirror.rstrip('/')}/{quoted}"
+
+
+def _make_dirs(folder: Path) -> list[Path]:
+    """Create ``folder`` and missing parents; return those created, deepest first."""
+    missing = []
+    current = folder
+    while not current.exists():
+        missing.append(current)
+        if current.parent == current:
+            break
+        current = current.parent
+    for directory in reversed(missing):
+        try:
+            directory.mkdir()
+        except FileExistsError:
+            pass
+    return missing
+
+
+def _remove_empty_dirs(created: list[Path]) -> None:
+    for directory in created:  # deepest first
+        try:
+            directory.rmdir()
+        except OSError:
+            break
+
+
+def _open_new_temp(folder: Path, name: str):
+    """Open a new uniquely named file in ``folder``, honouring the umask."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    while True:
+        tmp = folder / f".{name}.{secrets.token_hex(6)}.part"
+        try:
+            fd = os.open(tmp, flags, 0o666)
+        except FileExistsError:
+            continue
+        return tmp, os.fdopen(fd, "wb")
+
+
+def _content_length(response) -> int | None:
+    value = response.headers.get("Content-Length") if response.headers else None
+    if value is None:
+        return None
+    try:
+        length = int(value.strip())
+    except ValueError:
+        return None
+    return length if length >= 0 else None
+
+
+def _download(url: str, path: Path, remote: RemoteFile) -> None:
+    request = urllib.request.Request(url, headers={"User-Agent": _USER_AGENT})
+    tmp, out = _open_new_temp(path.parent, path.name)
+    try:
+        digest = hashlib.sha256()
+        expected = None
+        received = 0
+        with out:
+            try:
+                with urllib.request.urlopen(request, timeout=_TIMEOUT) as response:
+                    expected = _content_length(response)
+                    while True:
+                        chunk = response.read(_CHUNK_SIZE)
+                        if not chunk:
+                            break
+                        out.write(chunk)
+                        digest.update(chunk)
+                        received += len(chunk)
+                if expected is not None and received != expected:
+                    # http.client returns b"" when the server closes the connection
+                    # early instead of raising: compare with Content-Length.
+                    raise http.client.IncompleteRead(b"", max(expected - received, 0))
+                out.flush()
+                os.fsync(out.fileno())
+            except (OSError, http.client.HTTPException, ValueError) as err:
+                # URLError, HTTPError, timeouts and connection resets are OSErrors;
+                # IncompleteRead and protocol errors are HTTPExceptions; a malformed
+                # URL raises ValueError.
+                if isinstance(err, urllib.error.HTTPError):
+                    reason = f"downloading {url} failed with HTTP {err.code} {err.reason}"
+                    err.close()  # an HTTPError holds the response and its socket
+                elif isinstance(err, http.client.IncompleteRead):
+                    announced = "unknown" if expected is None else expected
+                    reason = (
+                        f"the download of {url} was cut short ({received} bytes received, "
+                        f"{announced} announced)"
+                    )
+                else:
+                    reason = f"downloading {url} failed ({type(err).__name__}: {err})"
+                raise DatasetUnavailableError(_unavailable_message(remote, path, reason)) from err
+        actual = digest.hexdigest()
+        if actual != remote.sha256:
+            raise ChecksumError(
+                f"The file downloaded from {url} has SHA-256 {actual}, expected "
+                f"{remote.sha256} for {remote.relative_path!r}: the server holds a different "
+                "or corrupted file. Nothing was kept in the data home."
+            )
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+    _remember(path, remote.sha256)
+
+
+def fetch_file(remote: RemoteFile, data_home=None, download_if_missing=True) -> Path:
+    """Return the local path of a data file, downloading it when missing.
+
+    Parameters
+    ----------
+    remote : RemoteFile
+        The file.
+    data_home : str or path-like, default=None
+        Data home, see :func:`get_data_home`.
+    download_if_missing : bool, default=True
+        When False, a missing file raises :class:`DatasetUnavailableError`
+        instead of being downloaded.
+
+    Returns
+    -------
+    path : pathlib.Path
+        ``<data_home>/<remote.folder>/<remote.filename>``, whose SHA-256 is
+        ``remote.sha256``.
+
+    Raises
+    ------
+    ChecksumError
+        The file in the data home, or the downloaded content, does not have
+        the expected SHA-256. A corrupted download leaves nothing behind; a
+        corrupted file already in the data home must be deleted by the user.
+    DatasetUnavailableError
+        The file is missing and could not be downloaded (or
+        ``download_if_missing`` is False). The message says where to place it.
+
+    Notes
+    -----
+    When the environment variable ``TLEARN_DATA_MIRROR`` is set, the file is
+    downloaded from ``<mirror>/<folder>/<filename>`` and the public origin is
+    never tried. Downloads go to a temporary file in the destination folder,
+    hashed while written, and are renamed into place (atomically) only when
+    complete and verified.
+    """
+    home = get_data_home(data_home)
+    folder = home / remote.folder
+    path = folder / remote.filename
+    if path.is_file():
+        _verify_existing(path, remote)
+        return path
+    if path.exists():
+        raise DatasetUnavailableError(
+            _unavailable_message(remote, path, f"{str(path)!r} exists but is not a file")
+        )
+    if not download_if_missing:
+        raise DatasetUnavailableError(
+            _unavailable_message(
+                remote, path, "it is not in the data home and download_if_missing=False"
+            )
+        )
+    url = _source_url(remote, path)
+    created = _make_dirs(folder)
+    try:
+        _download(url, path, remote)
+    except BaseException:
+        _remove_empty_dirs(created)
+        raise
+    return path
+
+
+# --------------------------------------------------------------------------- tar
+
+
+def _is_absolute(name: str) -> bool:
+    return (
+        name.startswith(("/", "\\"))
+        or PurePosixPath(name).is_absolute()
+        or bool(PureWindowsPath(name).drive)
+        or PureWindowsPath(name).is_absolute()
+    )
+
+
+def _escapes(relative: str) -> bool:
+    """Whether a '/'-separated path relative to the extraction root leaves it."""
+    normalised = posixpath.normpath(relative.replace("\\", "/"))
+    return normalised == ".." or normalised.startswith("../")
+
+
+def _check_member(member: tarfile.TarInfo) -> None:
+    name = member.name
+    if not name or "\x00" in name:
+        raise ValueError(f"Refusing to extract the tar member {name!r}: invalid name.")
+    if _is_absolute(name):
+        raise ValueError(f"Refusing to extract the tar member {name!r}: absolute path.")
+    if _escapes(name):
+        raise ValueError(
+            f"Refusing to extract the tar member {name!r}: its path leaves the destination."
+        )
+    if member.isdev():
+        raise ValueError(f"Refusing to extract the tar member {name!r}: device file or FIFO.")
+    if member.issym() or member.islnk():
+        target = member.linkname
+        if not target or _is_absolute(target):
+            raise ValueError(
+                f"Refusing to extract the tar member {name!r}: link to absolute path {target!r}."
+            )
+        if member.issym():
+            # Symbolic links are relative to the member's own folder.
+            resolved = posixpath.join(posixpath.dirname(name.replace("\\", "/")), target)
+        else:
+            # Hard links name another member, relative to the archive root.
+            resolved = target
+        if _escapes(resolved):
+            raise ValueError(
+                f"Refusing to extract the tar member {name!r}: link to {target!r} points "
+                "outside the destination."
+            )
+    elif not (member.isfile() or member.isdir()):
+        raise ValueError(f"Refusing to extract the tar member {name!r}: unsupported member type.")
+
+
+def _new_temp_dir(parent: Path, name: str) -> Path:
+    while True:
+        tmp = parent / f".{name}.{secrets.token_hex(6)}.tmp"
+        try:
+            tmp.mkdir(mode=0o777)  # honours the umask, unlike tempfile.mkdtemp
+        except FileExistsError:
+            continue
+        return tmp
+
+
+def safe_extract_tar(archive_path, dest_dir, *, marker=None) -> Path:
+    """Extract a tar archive safely and atomically into ``dest_dir``.
+
+    All members are checked before anything is written. The archive is
+    extracted into a temporary sibling folder of ``dest_dir`` which is renamed
+    to ``dest_dir`` only once extraction is complete, so an interrupted
+    extraction leaves no half-filled ``dest_dir``.
+
+    Parameters
+    ----------
+    archive_path : str or path-like
+        A tar archive, compressed or not (gzip, bz2, xz).
+    dest_dir : str or path-like
+        Folder to create. It must not exist yet (an empty folder is replaced).
+    marker : str, default=None
+        When given, an empty file of that name is written in the extracted
+        folder after every member, just before the final rename; its presence
+        tells that the extraction completed.
+
+    Returns
+    -------
+    dest_dir : pathlib.Path
+
+    Raises
+    ------
+    ValueError
+        A member has an absolute path, a path leaving the destination
+        (``..``), is a symbolic or hard link pointing outside it, is a device
+        file or FIFO, or has another unsupported type. Nothing is extracted.
+    FileExistsError
+        ``dest_dir`` exists and is not empty (e.g. another process extracted
+        the archive concurrently).
+
+    Notes
+    -----
+    When the running Python provides it (3.10.12+, 3.11.4+, 3.12+), the
+    ``"data"`` extraction filter of :mod:`tarfile` is applied as well.
+    """
+    archive_path = Path(os.fspath(archive_path))
+    dest = Path(os.fspath(dest_dir))
+    if dest.exists() and (not dest.is_dir() or any(dest.iterdir())):
+        raise FileExistsError(f"The extraction destination {str(dest)!r} already exists.")
+    if marker is not None and (
+        not isinstance(marker, str) or not marker or "/" in marker or "\\" in marker
+    ):
+        raise ValueError(f"marker must be a plain file name, got {marker!r}.")
+    with tarfile.open(archive_path, "r:*") as tar:
+        members = tar.getmembers()
+        for member in members:
+            _check_member(member)
+        created = _make_dirs(dest.parent)
+        tmp = _new_temp_dir(dest.parent, dest.name)
+        try:
+            if hasattr(tarfile, "data_filter"):
+                tar.extractall(tmp, members=members, filter="data")
+            else:  # pragma: no cover - old Python without extraction filters
+                tar.extractall(tmp, members=members)
+            if marker is not None:
+                (tmp / marker).touch()
+            try:
+                os.replace(tmp, dest)
+            except OSError as err:
+                if dest.exists():
+                    raise FileExistsError(
+                        f"The extraction destination {str(dest)!r} already exists."
+                    ) from err
+                raise
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            _remove_empty_dirs(created)
+            raise
+    return dest
