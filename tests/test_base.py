@@ -124,9 +124,7 @@ def test_pipeline_infers_the_domains_without_routing(two_domains):
     Z = StandardScaler().fit(X).transform(X)
     assert_allclose(pipe[-1].estimator_.coef_, _source_model(Z, y, sd).coef_)
     # the domains can also be passed explicitly as a step parameter
-    pipe2 = make_pipeline(StandardScaler(), SourceOnly()).fit(
-        X, y, sourceonly__sample_domain=sd
-    )
+    pipe2 = make_pipeline(StandardScaler(), SourceOnly()).fit(X, y, sourceonly__sample_domain=sd)
     assert_allclose(pipe2[-1].estimator_.coef_, pipe[-1].estimator_.coef_)
     assert_array_equal(pipe.predict(X), pipe2.predict(X))
 

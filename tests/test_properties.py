@@ -1,6 +1,7 @@
 """Property tests: the stack/split round trip, and that nothing mutates its inputs."""
 
 import numpy as np
+import pytest
 import sklearn
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -26,8 +27,9 @@ def domains(draw, regression=False):
         ys = draw(arrays(np.float64, n_s, elements=finite))
     else:
         # two classes at least, so that domains can also be inferred from y == -1
-        ys = np.array([0, 1] + draw(st.lists(st.integers(0, 3), min_size=n_s - 2,
-                                             max_size=n_s - 2)))
+        ys = np.array(
+            [0, 1] + draw(st.lists(st.integers(0, 3), min_size=n_s - 2, max_size=n_s - 2))
+        )
     return Xs, ys, Xt
 
 
@@ -61,8 +63,10 @@ def test_stack_split_round_trip_regression(data):
 
 
 @settings(max_examples=30, deadline=None)
-@given(st.lists(st.integers(1, 6), min_size=1, max_size=3),
-       st.lists(st.integers(1, 6), min_size=1, max_size=3))
+@given(
+    st.lists(st.integers(1, 6), min_size=1, max_size=3),
+    st.lists(st.integers(1, 6), min_size=1, max_size=3),
+)
 def test_several_domains_get_distinct_ids(source_sizes, target_sizes):
     Xs = [np.zeros((n, 2)) for n in source_sizes]
     ys = [np.arange(n) % 2 for n in source_sizes]
@@ -89,6 +93,7 @@ def _frozen(*arrays_):
     return out
 
 
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 @settings(max_examples=25, deadline=None)
 @given(domains(), st.booleans())
 def test_nothing_mutates_its_inputs(data, regression):
@@ -104,8 +109,11 @@ def test_nothing_mutates_its_inputs(data, regression):
     check_domain_data(None, X, y, sd, task="regression" if regression else "classification")
     split_domains(X, y, sd)
     stack_domains(*_frozen(Xs, ys, Xt))
-    models = [SourceOnly(LinearRegression()), Pooled(LinearRegression())] if regression else [
-        SourceOnly(), Pooled()]
+    models = (
+        [SourceOnly(LinearRegression()), Pooled(LinearRegression())]
+        if regression
+        else [SourceOnly(), Pooled()]
+    )
     for model in models:
         model.fit(X, y)
         model.fit(X, y, sample_domain=sd)

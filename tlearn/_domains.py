@@ -84,13 +84,9 @@ def _check_sample_domain(sample_domain, n_samples):
             f"domains, negative for target domains); got dtype {sd.dtype}."
         )
     if sd.ndim != 1:
-        raise ValueError(
-            f"sample_domain must be 1-D with one id per row; got shape {sd.shape}."
-        )
+        raise ValueError(f"sample_domain must be 1-D with one id per row; got shape {sd.shape}.")
     if sd.shape[0] != n_samples:
-        raise ValueError(
-            f"sample_domain has {sd.shape[0]} entries but X has {n_samples} rows."
-        )
+        raise ValueError(f"sample_domain has {sd.shape[0]} entries but X has {n_samples} rows.")
     return sd.astype(np.int64, copy=False)
 
 
