@@ -313,3 +313,14 @@ def test_parameter_base(two_domains):
     assert model.score(X[:5], [1.5, np.nan, 2.0, np.nan, 1.0]) == pytest.approx(
         1 - (0.5**2 + 0**2 + 1**2) / (0.5**2 + 0**2 + 0.5**2)
     )
+
+
+def test_nan_marks_unknown_in_float_class_labels(two_domains):
+    X, y, sd = two_domains
+    y_float = np.where(sd < 0, np.nan, y.astype(float))
+    model = SourceOnly().fit(X, y_float)
+    assert_allclose(model.estimator_.coef_, _source_model(X, y, sd).coef_)
+    # NaN cannot be a class, so one known class plus NaN is not ambiguous:
+    # it is a one-class problem
+    with pytest.raises(ValueError, match="at least 2 classes; got 1 class"):
+        SourceOnly().fit(X, np.where(sd < 0, np.nan, 1.0))

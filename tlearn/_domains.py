@@ -159,7 +159,8 @@ def _unknown_mask(y, task, unknown_is_class=False):
 
 def _infer_domains(y, unknown, task):
     """Domain ids inferred from the labels: unknown labels are target rows."""
-    if task == "classification" and unknown.any():
+    # -1 (not NaN, which cannot be a class) is ambiguous when it would leave one class.
+    if task == "classification" and np.any(y[unknown] == UNKNOWN_CLASS):
         known = np.unique(y[~unknown])
         if known.size == 1:
             raise ValueError(
