@@ -204,6 +204,18 @@ CASES = [
         ValueError,
         "sample_domain has 3 entries but X has 12 rows",
     ),
+    (
+        "score with no known label",
+        lambda: SourceOnly().fit(X, Y_MASKED).score(X[SD < 0], Y_MASKED[SD < 0]),
+        ValueError,
+        "Every label is unknown",
+    ),
+    (
+        "score sample_weight of wrong length",
+        lambda: SourceOnly().fit(X, Y_MASKED).score(X, Y, sample_weight=np.ones(3)),
+        ValueError,
+        r"sample_weight must have shape \(12,\)",
+    ),
     ("predict before fit", lambda: SourceOnly().predict(X), NotFittedError, "not fitted yet"),
     (
         "stack: feature counts differ",

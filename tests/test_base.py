@@ -324,3 +324,16 @@ def test_nan_marks_unknown_in_float_class_labels(two_domains):
     # it is a one-class problem
     with pytest.raises(ValueError, match="at least 2 classes; got 1 class"):
         SourceOnly().fit(X, np.where(sd < 0, np.nan, 1.0))
+
+
+def test_score_takes_sample_weight_like_scikit_learn(two_domains):
+    X, y, sd = two_domains
+    model = SourceOnly().fit(X, _masked(y, sd))
+    w = np.random.default_rng(1).uniform(size=len(y))
+    expected = np.average(model.predict(X) == y, weights=w)
+    assert model.score(X, y, w) == pytest.approx(expected)
+    # unknown labels are skipped together with their weights
+    y_masked = _masked(y, sd)
+    known = y_masked != -1
+    expected = np.average(model.predict(X[known]) == y[known], weights=w[known])
+    assert model.score(X, y_masked, sample_weight=w) == pytest.approx(expected)

@@ -21,7 +21,13 @@ from sklearn.utils import check_array
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import validate_data
 
-__all__ = ["DomainData", "check_domain_data", "split_domains", "stack_domains"]
+__all__ = [
+    "DomainData",
+    "check_domain_data",
+    "check_sample_weight",
+    "split_domains",
+    "stack_domains",
+]
 
 #: Domain id that :func:`stack_domains` (and inference from ``y``) gives source rows.
 SOURCE_ID = 1
@@ -317,6 +323,21 @@ def check_domain_data(
             "with known labels (sample_domain < 0 and a label other than -1 / NaN)."
         )
     return data
+
+
+def check_sample_weight(sample_weight, n_samples):
+    """Return ``sample_weight`` as a 1-D float64 array of ``n_samples`` finite weights >= 0."""
+    w = np.asarray(sample_weight)
+    if w.dtype.kind not in "biuf":
+        raise TypeError(f"sample_weight must be numeric; got dtype {w.dtype}.")
+    w = w.astype(np.float64)
+    if w.shape != (n_samples,):
+        raise ValueError(
+            f"sample_weight must have shape ({n_samples},), one weight per row; got {w.shape}."
+        )
+    if not np.all(np.isfinite(w)) or np.any(w < 0):
+        raise ValueError("sample_weight must be finite and non-negative.")
+    return w
 
 
 def _check_label_array(y, n_rows, name):

@@ -17,11 +17,11 @@ import numpy as np
 from sklearn.base import BaseEstimator, clone, is_classifier, is_regressor
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import accuracy_score, r2_score
-from sklearn.utils import ClassifierTags, RegressorTags, get_tags
+from sklearn.utils import ClassifierTags, RegressorTags, TransformerTags, get_tags
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted, has_fit_parameter
 
-from ._domains import UNKNOWN_CLASS, check_domain_data
+from ._domains import UNKNOWN_CLASS, check_domain_data, check_sample_weight
 
 __all__ = [
     "BaseFeatureTransfer",
@@ -115,7 +115,7 @@ class BaseTransferEstimator(BaseEstimator):
             **kwargs,
         )
 
-    def score(self, X, y, sample_domain=None):
+    def score(self, X, y, sample_weight=None, sample_domain=None):
         """Accuracy (classification) or R^2 (regression) on the rows with known labels.
 
         Rows whose label is unknown (``-1`` / ``NaN``) are left out. With
@@ -128,6 +128,9 @@ class BaseTransferEstimator(BaseEstimator):
             Rows to score.
         y : array-like of shape (n_samples,)
             True labels; unknown ones (``-1`` / ``NaN``) are skipped.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weights of the rows (scikit-learn's ``score`` argument, in the same
+            position).
         sample_domain : array-like of int of shape (n_samples,), default=None
             Domain ids; ``None`` means every row is a target row.
 
@@ -147,10 +150,11 @@ class BaseTransferEstimator(BaseEstimator):
             unknown_is_class=bool(np.isin(UNKNOWN_CLASS, classes)) if len(classes) else False,
         )
         rows = data.labeled
+        if sample_weight is not None:
+            sample_weight = check_sample_weight(sample_weight, data.X.shape[0])[rows]
         y_pred = self.predict(data.X[rows], sample_domain=data.sample_domain[rows])
-        if self._task() == "regression":
-            return float(r2_score(data.y[rows], y_pred))
-        return float(accuracy_score(data.y[rows], y_pred))
+        metric = r2_score if self._task() == "regression" else accuracy_score
+        return float(metric(data.y[rows], y_pred, sample_weight=sample_weight))
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
