@@ -312,6 +312,24 @@ class BaseFeatureTransfer(BaseTransferMetaEstimator):
     def _map_rows(self, X, sample_domain):
         raise NotImplementedError
 
+    def _source_domain_rows(self, sample_domain):
+        """Yield ``(index, mask)`` per fitted source domain (``source_domains_``).
+
+        A source id that ``fit`` did not see is a ``ValueError``: there is no
+        map for it.
+        """
+        source = sample_domain >= 0
+        unseen = np.setdiff1d(sample_domain[source], self.source_domains_)
+        if unseen.size:
+            raise ValueError(
+                f"sample_domain has source ids {unseen.tolist()} that were not seen in "
+                f"fit (seen: {self.source_domains_.tolist()})."
+            )
+        for i, sid in enumerate(self.source_domains_):
+            rows = sample_domain == sid
+            if rows.any():
+                yield i, rows
+
     def _fit_adaptation(self, data):
         self._fit_map(data)
         Z = self._map_rows(data.X, data.sample_domain)
@@ -358,6 +376,11 @@ class BaseFeatureTransfer(BaseTransferMetaEstimator):
         return self._map_rows(data.X, data.sample_domain)
 
     __metadata_request__transform = {"sample_domain": True}
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.transformer_tags = TransformerTags()
+        return tags
 
 
 class BaseParameterTransfer(BaseTransferEstimator):

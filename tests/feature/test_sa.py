@@ -1,0 +1,103 @@
+"""Subspace alignment against its closed form (Fernando et al., ICCV 2013)."""
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose
+from scipy.spatial.distance import cdist
+from sklearn.decomposition import PCA
+
+from tlearn import stack_domains
+from tlearn.feature import SubspaceAlignment
+from tlearn.feature._sa import pca_basis, stability_bound_dimension
+
+
+def _domains(n_s=90, n_t=70, d=6, seed=0):
+    rng = np.random.default_rng(seed)
+    Xs = rng.normal(size=(n_s, d)) * np.linspace(3, 0.5, d)
+    rotation = np.linalg.qr(rng.normal(size=(d, d)))[0]
+    Xt = rng.normal(size=(n_t, d)) * np.linspace(3, 0.5, d) @ rotation + 2.0
+    ys = (Xs[:, 0] > 0).astype(int)
+    return Xs, ys, Xt
+
+
+def test_pca_basis_is_exact_pca():
+    Xs, _, _ = _domains()
+    mean, basis, variances = pca_basis(Xs, 3)
+    pca = PCA(3, svd_solver="full").fit(Xs)
+    assert_allclose(mean, pca.mean_)
+    assert_allclose(np.abs(basis.T @ pca.components_.T), np.eye(3), atol=1e-10)
+    assert_allclose(variances[:3], pca.explained_variance_)
+
+
+def test_alignment_and_maps_follow_the_paper():
+    Xs, ys, Xt = _domains()
+    model = SubspaceAlignment(n_components=3).fit(*stack_domains(Xs, ys, Xt))
+    Ps, Pt = model.source_bases_[0], model.target_basis_
+    assert_allclose(model.alignment_[0], Ps.T @ Pt)
+    assert_allclose(Ps.T @ Ps, np.eye(3), atol=1e-12)
+    source = model.transform(Xs, sample_domain=np.ones(len(Xs), dtype=int))
+    assert_allclose(source, (Xs - Xs.mean(0)) @ Ps @ Ps.T @ Pt)
+    assert_allclose(model.transform(Xt), (Xt - Xt.mean(0)) @ Pt)
+    # M* minimises ||Ps M - Pt||_F: the residual is orthogonal to Ps
+    residual = Ps @ model.alignment_[0] - Pt
+    assert_allclose(Ps.T @ residual, 0, atol=1e-12)
+
+
+def test_identical_domains_leave_distances_unchanged():
+    Xs, ys, _ = _domains()
+    d = Xs.shape[1]
+    model = SubspaceAlignment(n_components=d).fit(*stack_domains(Xs, ys, Xs))
+    assert_allclose(model.alignment_[0], np.eye(d), atol=1e-10)
+    Zs = model.transform(Xs, sample_domain=np.ones(len(Xs), dtype=int))
+    Zt = model.transform(Xs)
+    assert_allclose(cdist(Zs, Zt), cdist(Xs, Xs), atol=1e-9)
+    assert_allclose(cdist(Zs, Zs), cdist(Xs, Xs), atol=1e-9)
+
+
+def test_training_rows_map_like_new_rows():
+    Xs, ys, Xt = _domains()
+    X, y, sd = stack_domains(Xs, ys, Xt)
+    model = SubspaceAlignment(n_components=2)
+    Z = model.fit_transform(X, y, sample_domain=sd)
+    assert_allclose(Z, model.transform(X, sample_domain=sd))
+    assert_allclose(Z[sd < 0], model.transform(Xt))
+
+
+def test_stability_bound_by_hand():
+    # gaps: source 4, 2, 1 ; target 3, 3, 0.5 -> smallest gaps 3, 2, 0.5
+    variances = [np.array([10.0, 6, 4, 3]), np.array([9.0, 6, 3, 2.5])]
+    n_min, B, delta = 100, 1.0, 0.1
+    factor = (1 + np.sqrt(np.log(2 / delta) / 2)) * 16 * B / np.sqrt(n_min)
+    thresholds = factor * np.arange(1, 4) ** 1.5
+    for gamma, expected in [
+        (thresholds[0] / 3 * 1.01, 1),
+        (thresholds[1] / 2 * 1.01, 2),
+        (thresholds[2] / 0.5 * 1.01, 3),
+        (1e-9, 1),
+    ]:
+        assert stability_bound_dimension(variances, n_min, B, delta, gamma) == expected
+
+
+def test_bound_chooses_a_dimension_and_more_tolerance_allows_more():
+    Xs, ys, Xt = _domains(d=8)
+    X, y, sd = stack_domains(Xs, ys, Xt)
+    dims = [
+        SubspaceAlignment(n_components="bound", gamma=g).fit(X, y, sample_domain=sd).n_components_
+        for g in (1e2, 1e3, 1e5, 1e7)
+    ]
+    assert dims == sorted(dims) and 1 <= dims[0] and dims[-1] <= 7
+
+
+@pytest.mark.parametrize(
+    "params, match",
+    [
+        ({"n_components": 0}, "n_components must be"),
+        ({"n_components": 2.5}, "n_components must"),
+        ({"n_components": 50}, "larger than the rank"),
+        ({"n_components": "bound", "delta": 2}, "delta must be"),
+    ],
+)
+def test_bad_parameters(params, match):
+    Xs, ys, Xt = _domains()
+    with pytest.raises(ValueError, match=match):
+        SubspaceAlignment(**params).fit(*stack_domains(Xs, ys, Xt))
