@@ -13,6 +13,7 @@ conventions (see ``docs/design.md``):
   target row.
 """
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -102,8 +103,6 @@ def _as_1d_labels(y, n_samples):
         raise ValueError("requires y to be passed, but the target y is None.")
     y = np.asarray(y)
     if y.ndim == 2 and y.shape[1] == 1:
-        import warnings
-
         warnings.warn(
             "A column-vector y was passed when a 1d array was expected. Please change "
             "the shape of y to (n_samples,), for example using ravel().",
