@@ -253,6 +253,9 @@ class BaseTransferMetaEstimator(BaseTransferEstimator):
         tags.estimator_type = inner.estimator_type
         tags.classifier_tags = deepcopy(inner.classifier_tags)
         tags.regressor_tags = deepcopy(inner.regressor_tags)
+        if tags.classifier_tags is not None:
+            # y is 1-D with unknown labels marked -1: never multilabel
+            tags.classifier_tags.multi_label = False
         tags.input_tags.sparse = self._accepts_sparse and inner.input_tags.sparse
         return tags
 
