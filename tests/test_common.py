@@ -22,7 +22,8 @@ from sklearn.preprocessing import StandardScaler
 
 from tlearn.baselines import Pooled, SourceOnly
 from tlearn.datasets import make_domain_shift
-from tlearn.feature import CORAL, SubspaceAlignment
+from tlearn.feature import CORAL, TCA, SubspaceAlignment
+from tlearn.instance import KMM, TrAdaBoost, TrAdaBoostR2
 
 ESTIMATORS = [
     SourceOnly(LogisticRegression()),
@@ -32,6 +33,12 @@ ESTIMATORS = [
     CORAL(Ridge(), covariance="ledoit_wolf"),
     SubspaceAlignment(LogisticRegression(), n_components=3),
     SubspaceAlignment(Ridge(), n_components="bound"),
+    TCA(LogisticRegression(), n_components=3),
+    TCA(Ridge(), kernel="rbf", n_components=3, n_landmarks=30, random_state=0),
+    KMM(LogisticRegression()),
+    KMM(Ridge(), n_landmarks=50, random_state=0),
+    TrAdaBoost(LogisticRegression(), n_estimators=5),
+    TrAdaBoostR2(Ridge(), n_estimators=5),
 ]
 GRIDS = {"estimator__C": [0.1, 1.0], "estimator__alpha": [0.1, 1.0]}
 
@@ -41,16 +48,25 @@ def _id(est):
 
 
 def _data(est, masked=True):
+    """Stacked source + target rows; every target label unknown, except every
+    fourth one for the methods that need labelled target rows."""
     task = "classification" if is_classifier(est) else "regression"
-    return make_domain_shift(
+    X, y, sd = make_domain_shift(
         "covariate",
         task=task,
         n_source=60,
         n_target=40,
         n_features=4,
-        mask_target_labels=masked,
+        mask_target_labels=False,
         random_state=0,
     )
+    if masked:
+        target = np.flatnonzero(sd < 0)
+        if est._requires_labeled_target:
+            target = target[np.arange(len(target)) % 4 != 0]
+        y = y.astype(float) if task == "regression" else y.copy()
+        y[target] = np.nan if task == "regression" else -1
+    return X, y, sd
 
 
 def _outputs(model, X, sd=None):
@@ -95,6 +111,8 @@ def test_clone_pickle_and_idempotent_fit(est):
 
 
 def test_inferred_domains_equal_given_domains(est):
+    if est._requires_labeled_target:
+        pytest.skip("known target labels make inferred rows source rows")
     X, y, sd = _data(est)
     _assert_same_outputs(
         _outputs(clone(est).fit(X, y), X, sd),
@@ -141,12 +159,16 @@ def test_batch_and_row_order_invariance(est):
 def test_pipeline_and_grid_search_routing_off_and_on(est):
     X, y, sd = _data(est)
     grid = {k: v for k, v in GRIDS.items() if k in est.get_params()}
-    grid = {f"{type(est).__name__.lower()}__{k}": v for k, v in grid.items()}
     pipe = make_pipeline(StandardScaler(), clone(est))
+    grid = {f"{pipe.steps[-1][0]}__{k}": v for k, v in grid.items()}
     # shuffled folds: the stacked rows put every target row last, and a fold of
     # unlabelled target rows alone has nothing to score
     cv = KFold(3, shuffle=True, random_state=0)
-    off = GridSearchCV(pipe, grid, cv=cv).fit(X, y)
+    step = pipe.steps[-1][0]
+    if est._requires_labeled_target:  # routing off: the domains as a step parameter
+        off = GridSearchCV(pipe, grid, cv=cv).fit(X, y, **{f"{step}__sample_domain": sd})
+    else:  # routing off: the domains inferred from the unknown labels
+        off = GridSearchCV(pipe, grid, cv=cv).fit(X, y)
     with config_context(enable_metadata_routing=True):
         on = GridSearchCV(pipe, grid, cv=cv).fit(X, y, sample_domain=sd)
         assert np.all(np.isfinite(on.cv_results_["mean_test_score"]))

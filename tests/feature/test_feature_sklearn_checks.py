@@ -13,7 +13,6 @@ from tlearn.feature import CORAL, TCA, SubspaceAlignment
 
 ESTIMATORS = [
     CORAL(),
-    CORAL(covariance="oas"),
     SubspaceAlignment(n_components=2),
     TCA(n_components=2),
     TCA(kernel="rbf", n_components=2, n_landmarks=20, random_state=0),
