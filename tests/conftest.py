@@ -17,4 +17,3 @@ def two_domains():
     y = (X[:, 0] + 0.5 * X[:, 1] + 0.3 * rng.normal(size=n_s + n_t) > 0.5).astype(int)
     sample_domain = np.r_[np.ones(n_s, dtype=int), -2 * np.ones(n_t, dtype=int)]
     return X, y, sample_domain
-
