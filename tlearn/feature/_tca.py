@@ -456,6 +456,34 @@ def _is_real(value):
     return isinstance(value, numbers.Real) and not isinstance(value, bool) and np.isfinite(value)
 
 
+def kernel_param_errors(kernel, gamma, degree, coef0, kernel_params):
+    """Messages naming each invalid kernel parameter (shared by TCA and KMM)."""
+    errors = []
+    named = isinstance(kernel, str)
+    if not callable(kernel) and not (named and kernel in _KERNELS):
+        errors.append(
+            f"kernel must be one of {', '.join(map(repr, _KERNELS))} or a callable "
+            f"k(X, Y); got {kernel!r}."
+        )
+    if gamma is not None and (not _is_real(gamma) or gamma <= 0):
+        errors.append(f"gamma must be None or a positive number; got {gamma!r}.")
+    if not _is_real(degree) or degree < 0:
+        errors.append(f"degree must be a non-negative number; got {degree!r}.")
+    if not _is_real(coef0):
+        errors.append(f"coef0 must be a finite number; got {coef0!r}.")
+    if kernel_params is not None:
+        if not isinstance(kernel_params, dict):
+            errors.append(f"kernel_params must be None or a dict; got {type(kernel_params)}.")
+        elif named:
+            clash = sorted({"gamma", "degree", "coef0"} & set(kernel_params))
+            if clash:
+                errors.append(
+                    f"kernel_params repeats {clash}: with a named kernel, pass them as "
+                    "the gamma, degree and coef0 parameters."
+                )
+    return errors
+
+
 class TCA(BaseFeatureTransfer):
     r"""Transfer Component Analysis: a kernel embedding where the domain means agree.
 
@@ -669,30 +697,9 @@ class TCA(BaseFeatureTransfer):
             errors.append(f"n_components must be a positive integer; got {self.n_components!r}.")
         if not _is_real(self.mu) or self.mu <= 0:
             errors.append(f"mu must be a positive finite number; got {self.mu!r}.")
-        named = isinstance(self.kernel, str)
-        if not callable(self.kernel) and not (named and self.kernel in _KERNELS):
-            errors.append(
-                f"kernel must be one of {', '.join(map(repr, _KERNELS))} or a callable "
-                f"k(X, Y); got {self.kernel!r}."
-            )
-        if self.gamma is not None and (not _is_real(self.gamma) or self.gamma <= 0):
-            errors.append(f"gamma must be None or a positive number; got {self.gamma!r}.")
-        if not _is_real(self.degree) or self.degree < 0:
-            errors.append(f"degree must be a non-negative number; got {self.degree!r}.")
-        if not _is_real(self.coef0):
-            errors.append(f"coef0 must be a finite number; got {self.coef0!r}.")
-        if self.kernel_params is not None:
-            if not isinstance(self.kernel_params, dict):
-                errors.append(
-                    f"kernel_params must be None or a dict; got {type(self.kernel_params)}."
-                )
-            elif named:
-                clash = sorted({"gamma", "degree", "coef0"} & set(self.kernel_params))
-                if clash:
-                    errors.append(
-                        f"kernel_params repeats {clash}: with a named kernel, pass them as "
-                        "the gamma, degree and coef0 parameters."
-                    )
+        errors += kernel_param_errors(
+            self.kernel, self.gamma, self.degree, self.coef0, self.kernel_params
+        )
         if self.n_landmarks is not None and (not _is_int(self.n_landmarks) or self.n_landmarks < 2):
             errors.append(
                 "n_landmarks must be None or an integer >= 2 (one landmark per side at "

@@ -29,7 +29,13 @@ from sklearn.metrics.pairwise import pairwise_distances
 from sklearn.utils import check_random_state, gen_batches
 
 from ..base import BaseInstanceTransfer
-from ..feature._tca import _block_rows, nystrom_whitening, select_landmarks, tca_kernel
+from ..feature._tca import (
+    _block_rows,
+    kernel_param_errors,
+    nystrom_whitening,
+    select_landmarks,
+    tca_kernel,
+)
 
 __all__ = [
     "KMM",
@@ -45,7 +51,6 @@ __all__ = [
     "project_box_band",
 ]
 
-_KERNELS = ("linear", "rbf", "poly", "laplacian")
 _SOLVERS = ("auto", "gpcg", "cvxpy")
 #: Largest number of source rows for which ``n_landmarks=None`` uses the exact kernel.
 DENSE_MAX_SOURCE = 5_000
@@ -925,30 +930,9 @@ class KMM(BaseInstanceTransfer):
     def _check_params(self):
         """Raise a ValueError naming each invalid parameter."""
         errors = []
-        named = isinstance(self.kernel, str)
-        if not callable(self.kernel) and not (named and self.kernel in _KERNELS):
-            errors.append(
-                f"kernel must be one of {', '.join(map(repr, _KERNELS))} or a callable "
-                f"k(X, Y); got {self.kernel!r}."
-            )
-        if self.gamma is not None and (not _is_real(self.gamma) or self.gamma <= 0):
-            errors.append(f"gamma must be None or a positive number; got {self.gamma!r}.")
-        if not _is_real(self.degree) or self.degree < 0:
-            errors.append(f"degree must be a non-negative number; got {self.degree!r}.")
-        if not _is_real(self.coef0):
-            errors.append(f"coef0 must be a finite number; got {self.coef0!r}.")
-        if self.kernel_params is not None:
-            if not isinstance(self.kernel_params, dict):
-                errors.append(
-                    f"kernel_params must be None or a dict; got {type(self.kernel_params)}."
-                )
-            elif named:
-                clash = sorted({"gamma", "degree", "coef0"} & set(self.kernel_params))
-                if clash:
-                    errors.append(
-                        f"kernel_params repeats {clash}: with a named kernel, pass them as "
-                        "the gamma, degree and coef0 parameters."
-                    )
+        errors += kernel_param_errors(
+            self.kernel, self.gamma, self.degree, self.coef0, self.kernel_params
+        )
         if not _is_real(self.B) or self.B <= 0:
             errors.append(f"B must be a positive finite number; got {self.B!r}.")
         if self.eps is not None and (not _is_real(self.eps) or self.eps < 0):
