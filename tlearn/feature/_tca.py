@@ -456,6 +456,19 @@ def _is_real(value):
     return isinstance(value, numbers.Real) and not isinstance(value, bool) and np.isfinite(value)
 
 
+def estimator_gram(est, X, Y):
+    """``k(X, Y)`` with a fitted estimator's kernel parameters (shared by TCA and KMM)."""
+    return tca_kernel(
+        X,
+        Y,
+        est.kernel,
+        gamma=est.gamma_,
+        degree=est.degree,
+        coef0=est.coef0,
+        kernel_params=est.kernel_params,
+    )
+
+
 def kernel_param_errors(kernel, gamma, degree, coef0, kernel_params):
     """Messages naming each invalid kernel parameter (shared by TCA and KMM)."""
     errors = []
@@ -718,15 +731,7 @@ class TCA(BaseFeatureTransfer):
             raise ValueError(f"Invalid parameters of {type(self).__name__}: " + " ".join(errors))
 
     def _gram(self, X, Y):
-        return tca_kernel(
-            X,
-            Y,
-            self.kernel,
-            gamma=self.gamma_,
-            degree=self.degree,
-            coef0=self.coef0,
-            kernel_params=self.kernel_params,
-        )
+        return estimator_gram(self, X, Y)
 
     def _fit_map(self, data):
         self._check_params()

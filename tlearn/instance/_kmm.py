@@ -18,7 +18,6 @@ The math lives in plain functions that the tests call directly:
 :class:`KMM` is the thin estimator on top of them.
 """
 
-import numbers
 import warnings
 from typing import NamedTuple
 
@@ -31,10 +30,12 @@ from sklearn.utils import check_random_state, gen_batches
 from ..base import BaseInstanceTransfer
 from ..feature._tca import (
     _block_rows,
+    _is_int,
+    _is_real,
+    estimator_gram,
     kernel_param_errors,
     nystrom_whitening,
     select_landmarks,
-    tca_kernel,
 )
 
 __all__ = [
@@ -699,14 +700,6 @@ def _rng(random_state):
     return check_random_state(random_state)
 
 
-def _is_int(value):
-    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
-
-
-def _is_real(value):
-    return isinstance(value, numbers.Real) and not isinstance(value, bool) and np.isfinite(value)
-
-
 class KMM(BaseInstanceTransfer):
     r"""Kernel Mean Matching: reweight source rows so that their kernel mean is the target's.
 
@@ -954,15 +947,7 @@ class KMM(BaseInstanceTransfer):
             raise ValueError(f"Invalid parameters of {type(self).__name__}: " + " ".join(errors))
 
     def _gram(self, X, Y):
-        return tca_kernel(
-            X,
-            Y,
-            self.kernel,
-            gamma=self.gamma_,
-            degree=self.degree,
-            coef0=self.coef0,
-            kernel_params=self.kernel_params,
-        )
+        return estimator_gram(self, X, Y)
 
     def _fit_weights(self, data):
         self._check_params()
