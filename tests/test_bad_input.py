@@ -15,6 +15,7 @@ from sklearn.neighbors import KNeighborsClassifier
 from tlearn import split_domains, stack_domains
 from tlearn.base import BaseFeatureTransfer, BaseInstanceTransfer, BaseParameterTransfer
 from tlearn.baselines import SourceOnly
+from tlearn.parameter import SharedPriorLogisticRegression, SharedPriorRidge
 
 rng = np.random.default_rng(0)
 X = rng.normal(size=(12, 3))
@@ -246,6 +247,36 @@ CASES = [
         lambda: split_domains(X, Y, SD[:4]),
         ValueError,
         "sample_domain has 4 entries but X has 12 rows",
+    ),
+    (
+        "shared prior: prior with other n_features",
+        fit(SharedPriorLogisticRegression(prior={"coef": [1, 2], "classes": [0, 1]}), y=Y),
+        ValueError,
+        "prior: coef has 2 features but X has 3 features",
+    ),
+    (
+        "shared prior: NaN in the prior",
+        fit(SharedPriorRidge(prior={"coef": [1, np.nan, 2]}), y=X[:, 0]),
+        ValueError,
+        "prior has NaN or infinite",
+    ),
+    (
+        "shared prior: negative source_weights",
+        fit(SharedPriorLogisticRegression(source_weights=[-1.0]), y=Y, sample_domain=SD),
+        ValueError,
+        "source_weights must be finite, non-negative",
+    ),
+    (
+        "shared prior: source_weights of wrong length",
+        fit(SharedPriorLogisticRegression(source_weights=[1, 1]), y=Y, sample_domain=SD),
+        ValueError,
+        "source_weights has 2 entries but there are 1 source models",
+    ),
+    (
+        "shared prior: no labelled target rows",
+        fit(SharedPriorLogisticRegression(), sample_domain=SD),
+        ValueError,
+        "No labelled target rows: SharedPriorLogisticRegression",
     ),
     (
         "unknown task",

@@ -20,10 +20,12 @@ from sklearn.model_selection import GridSearchCV, KFold
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
+from tlearn.base import BaseParameterTransfer
 from tlearn.baselines import Pooled, SourceOnly
 from tlearn.datasets import make_domain_shift
 from tlearn.feature import CORAL, TCA, SubspaceAlignment
 from tlearn.instance import KMM, TrAdaBoost, TrAdaBoostR2
+from tlearn.parameter import SharedPriorLogisticRegression, SharedPriorRidge
 
 ESTIMATORS = [
     SourceOnly(LogisticRegression()),
@@ -39,11 +41,17 @@ ESTIMATORS = [
     KMM(Ridge(), n_landmarks=50, random_state=0),
     TrAdaBoost(LogisticRegression(), n_estimators=5),
     TrAdaBoostR2(Ridge(), n_estimators=5),
+    SharedPriorLogisticRegression(),
+    SharedPriorLogisticRegression(0.5, source_weights="learn", penalize_intercept=True),
+    SharedPriorRidge(),
 ]
 GRIDS = {"estimator__C": [0.1, 1.0], "estimator__alpha": [0.1, 1.0]}
+PARAMETER_GRID = {"reg": [0.1, 10.0]}  # the parameter-based family has no estimator
 
 
 def _id(est):
+    if isinstance(est, BaseParameterTransfer):
+        return f"{type(est).__name__}({est.reg}, source_weights={est.source_weights})"
     return f"{type(est).__name__}({type(est.estimator).__name__})"
 
 
@@ -159,6 +167,8 @@ def test_batch_and_row_order_invariance(est):
 def test_pipeline_and_grid_search_routing_off_and_on(est):
     X, y, sd = _data(est)
     grid = {k: v for k, v in GRIDS.items() if k in est.get_params()}
+    if isinstance(est, BaseParameterTransfer):
+        grid = PARAMETER_GRID
     pipe = make_pipeline(StandardScaler(), clone(est))
     grid = {f"{pipe.steps[-1][0]}__{k}": v for k, v in grid.items()}
     # shuffled folds: the stacked rows put every target row last, and a fold of

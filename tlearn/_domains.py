@@ -220,6 +220,7 @@ def check_domain_data(
     require_target=False,
     require_labeled_target=False,
     unknown_is_class=False,
+    min_classes=2,
 ):
     """Validate ``X``, ``y`` and ``sample_domain``: the one validation entry point.
 
@@ -254,6 +255,10 @@ def check_domain_data(
     unknown_is_class : bool, default=False
         Read ``-1`` as a class label rather than the unknown-label marker (for
         scoring an estimator that learned ``-1`` as a class).
+    min_classes : int, default=2
+        Classification at fit time: the fewest classes the labelled rows may
+        hold. A parameter-based model whose prior is given brings the other
+        classes itself, so it may pass ``1``.
 
     Returns
     -------
@@ -301,7 +306,7 @@ def check_domain_data(
     if task == "classification":
         check_classification_targets(y[labeled])
         classes = np.unique(y[labeled])
-        if reset and classes.size < 2:
+        if reset and classes.size < min_classes:
             raise ValueError(
                 f"{_name(estimator)} needs labelled rows of at least 2 classes; got 1 "
                 f"class ({classes[0]})."
