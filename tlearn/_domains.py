@@ -378,6 +378,25 @@ def stack_domains(Xs, ys, Xt, yt=None):
     y : ndarray of shape (n_source + n_target,)
     sample_domain : ndarray of shape (n_source + n_target,), dtype int64
 
+    See Also
+    --------
+    split_domains : the inverse.
+
+    Notes
+    -----
+    The ids follow SKADA's convention (``>= 0`` source, ``< 0`` target), so
+    arrays stacked here also work with SKADA's estimators, and the reverse.
+
+    Cost: one copy of every row, :math:`O(n d)` time and memory for :math:`n`
+    rows of :math:`d` features.
+
+    References
+    ----------
+    .. [1] T. Gnassounou, O. Kachaiev, R. Flamary, A. Collas, Y. Lalou,
+       A. de Mathelin, A. Gramfort, R. Bueno, F. Michel, A. Mellot, V. Loison,
+       A. Odonnat and T. Moreau, "SKADA: Scikit Adaptation", 2024.
+       https://scikit-adaptation.github.io/
+
     Examples
     --------
     >>> import numpy as np
@@ -474,6 +493,21 @@ def split_domains(X, y, sample_domain=None):
     -------
     Xs, ys, Xt, yt : ndarrays
         Source rows and labels, then target rows and labels.
+
+    See Also
+    --------
+    stack_domains : the inverse.
+
+    Notes
+    -----
+    Cost: one copy of every row, :math:`O(n d)` time and memory.
+
+    References
+    ----------
+    .. [1] T. Gnassounou, O. Kachaiev, R. Flamary, A. Collas, Y. Lalou,
+       A. de Mathelin, A. Gramfort, R. Bueno, F. Michel, A. Mellot, V. Loison,
+       A. Odonnat and T. Moreau, "SKADA: Scikit Adaptation", 2024.
+       https://scikit-adaptation.github.io/
 
     Examples
     --------

@@ -83,6 +83,17 @@ class BaseTransferEstimator(BaseEstimator):
     ``_requires_target`` (target rows) and ``_requires_labeled_target``
     (labelled target rows); ``_accepts_sparse`` says whether sparse ``X`` is
     supported.
+
+    Examples
+    --------
+    Every tlearn estimator requests ``sample_domain`` by default:
+
+    >>> from tlearn.base import BaseTransferEstimator
+    >>> from tlearn.feature import CORAL
+    >>> isinstance(CORAL(), BaseTransferEstimator)
+    True
+    >>> CORAL().get_metadata_routing().fit.requests
+    {'sample_domain': True}
     """
 
     __metadata_request__fit = {"sample_domain": True}
@@ -175,6 +186,18 @@ class BaseTransferMetaEstimator(BaseTransferEstimator):
 
     Subclasses define ``__init__`` (storing ``estimator`` and their own
     parameters untouched) and :meth:`_fit_adaptation`.
+
+    Examples
+    --------
+    The kind of estimator, and its prediction methods, follow ``estimator``:
+
+    >>> from sklearn.base import is_regressor
+    >>> from sklearn.linear_model import Ridge
+    >>> from tlearn.baselines import SourceOnly
+    >>> is_regressor(SourceOnly(Ridge())), hasattr(SourceOnly(Ridge()), "predict_proba")
+    (True, False)
+    >>> hasattr(SourceOnly(), "predict_proba")  # LogisticRegression() by default
+    True
     """
 
     def _get_estimator(self):
@@ -269,6 +292,22 @@ class BaseInstanceTransfer(BaseTransferMetaEstimator):
     with ``weights_``, labelled target rows (if any) with weight 1. An
     estimator whose ``fit`` does not take ``sample_weight`` is a
     ``TypeError``, raised before any work is done.
+
+    Examples
+    --------
+    A new instance-based method only says how to weigh the source rows:
+
+    >>> import numpy as np
+    >>> from tlearn.base import BaseInstanceTransfer
+    >>> from tlearn.datasets import make_domain_shift
+    >>> class HalfWeight(BaseInstanceTransfer):
+    ...     def __init__(self, estimator=None):
+    ...         self.estimator = estimator
+    ...     def _fit_weights(self, data):
+    ...         return np.full(int(data.source.sum()), 0.5)
+    >>> X, y, sample_domain = make_domain_shift("covariate", random_state=0)
+    >>> HalfWeight().fit(X, y, sample_domain=sample_domain).weights_[:3]
+    array([0.5, 0.5, 0.5])
     """
 
     def _check_sample_weight_support(self):
@@ -307,6 +346,29 @@ class BaseFeatureTransfer(BaseTransferMetaEstimator):
     row according to its domain). The estimator is fitted on the mapped
     labelled rows; prediction maps the rows first (``sample_domain=None``:
     as target rows).
+
+    Examples
+    --------
+    A new feature-based method learns a map and applies it, row by row
+    according to the domain; here each domain is centred on its own mean:
+
+    >>> import numpy as np
+    >>> from tlearn.base import BaseFeatureTransfer
+    >>> from tlearn.datasets import make_domain_shift
+    >>> class Centering(BaseFeatureTransfer):
+    ...     _requires_target = True
+    ...     def __init__(self, estimator=None):
+    ...         self.estimator = estimator
+    ...     def _fit_map(self, data):
+    ...         self.source_mean_ = data.X[data.source].mean(axis=0)
+    ...         self.target_mean_ = data.X[data.target].mean(axis=0)
+    ...     def _map_rows(self, X, sample_domain):
+    ...         source = (sample_domain >= 0)[:, None]
+    ...         return X - np.where(source, self.source_mean_, self.target_mean_)
+    >>> X, y, sample_domain = make_domain_shift("covariate", random_state=0)
+    >>> model = Centering().fit(X, y, sample_domain=sample_domain)
+    >>> bool(np.allclose(model.transform(X[sample_domain < 0]).mean(axis=0), 0))
+    True
     """
 
     def _fit_map(self, data):
@@ -396,6 +458,32 @@ class BaseParameterTransfer(BaseTransferEstimator):
     ``fit(X, y, sample_domain=None)`` with :meth:`_check_domains`. Labelled
     target rows are required (``_requires_labeled_target = True``): the
     target model is what they learn.
+
+    Examples
+    --------
+    A toy regressor whose prediction is the mean of the target labels,
+    shrunk towards the mean of the source labels:
+
+    >>> import numpy as np
+    >>> from tlearn.base import BaseParameterTransfer
+    >>> class ShrunkMean(BaseParameterTransfer):
+    ...     _estimator_type_tag = "regressor"
+    ...     def __init__(self, lam=1.0):
+    ...         self.lam = lam
+    ...     def fit(self, X, y, sample_domain=None):
+    ...         data = self._check_domains(X, y, sample_domain, reset=True)
+    ...         y_t = data.y[data.labeled_target]
+    ...         prior = data.y[data.source].mean()
+    ...         self.mean_ = (y_t.sum() + self.lam * prior) / (len(y_t) + self.lam)
+    ...         return self
+    ...     def predict(self, X, sample_domain=None):
+    ...         data = self._check_domains(X, None, sample_domain, reset=False)
+    ...         return np.full(data.X.shape[0], self.mean_)
+    >>> X = np.zeros((5, 1))
+    >>> y = np.array([1.0, 1.0, 1.0, 3.0, np.nan])
+    >>> model = ShrunkMean(lam=1.0).fit(X, y, sample_domain=[1, 1, 1, -2, -2])
+    >>> float(model.mean_)  # (3 + 1 * 1) / (1 + 1)
+    2.0
     """
 
     _requires_labeled_target = True

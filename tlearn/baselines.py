@@ -11,10 +11,19 @@ __all__ = ["Pooled", "SourceOnly"]
 
 
 class SourceOnly(BaseTransferMetaEstimator):
-    """Fit the estimator on the source rows only, and predict target rows with it.
+    r"""Fit the estimator on the source rows only, and predict target rows with it.
 
     The no-adaptation baseline: whatever a transfer method gains or loses is
-    measured against it.
+    measured against it. Its objective is the estimator's own, on the
+    labelled source rows :math:`S` only:
+
+    .. math::
+
+        \hat f = \arg\min_f \sum_{i \in S} \ell(f(x_i), y_i) + \Omega(f),
+
+    with :math:`\ell` and :math:`\Omega` the loss and penalty of ``estimator``
+    (for ``LogisticRegression()``, the log loss and an :math:`\ell_2`
+    penalty). Target rows, labelled or not, take no part.
 
     Parameters
     ----------
@@ -40,7 +49,18 @@ class SourceOnly(BaseTransferMetaEstimator):
 
     Notes
     -----
+    A transfer method that does worse than ``SourceOnly`` on the target,
+    with the same ``estimator``, shows negative transfer [1]_ [2]_.
+
     Cost: that of fitting ``estimator`` on the source rows.
+
+    References
+    ----------
+    .. [1] M. T. Rosenstein, Z. Marx, L. P. Kaelbling and T. G. Dietterich,
+       "To transfer or not to transfer", NIPS 2005 Workshop on Inductive
+       Transfer.
+    .. [2] Z. Wang, Z. Dai, B. Póczos and J. Carbonell, "Characterizing and
+       avoiding negative transfer", CVPR 2019.
 
     Examples
     --------
@@ -61,11 +81,16 @@ class SourceOnly(BaseTransferMetaEstimator):
 
 
 class Pooled(BaseTransferMetaEstimator):
-    """Fit the estimator on every labelled row, source and target alike.
+    r"""Fit the estimator on every labelled row, source and target alike.
 
     The naive use of a few target labels: pool them with the source rows, with
     no reweighting or mapping. Without labelled target rows it equals
-    :class:`SourceOnly`.
+    :class:`SourceOnly`. Its objective is the estimator's own, on every
+    labelled row :math:`L`, source and target, each counted once:
+
+    .. math::
+
+        \hat f = \arg\min_f \sum_{i \in L} \ell(f(x_i), y_i) + \Omega(f).
 
     Parameters
     ----------
@@ -90,7 +115,16 @@ class Pooled(BaseTransferMetaEstimator):
 
     Notes
     -----
+    With a few target labels among many source rows, the source dominates
+    the sum; instance weighting (TrAdaBoost) and a shared prior are two ways
+    of letting the target labels count for more. Daumé III [1]_ compares it
+    with other simple uses of target labels.
+
     Cost: that of fitting ``estimator`` on the labelled rows.
+
+    References
+    ----------
+    .. [1] H. Daumé III, "Frustratingly Easy Domain Adaptation", ACL 2007.
 
     Examples
     --------

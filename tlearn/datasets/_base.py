@@ -69,7 +69,23 @@ class DatasetUnavailableError(OSError):
     home, its SHA-256, the URL it can be downloaded from and the
     ``TLEARN_DATA_MIRROR`` environment variable that points the loaders to a
     mirror. When a download failed, the underlying error is chained
-    (``__cause__``).
+    (``__cause__``). It is an :class:`OSError`.
+
+    See Also
+    --------
+    ChecksumError : a file is there but is not the expected one.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from tlearn.datasets import DatasetUnavailableError, fetch_amazon_review
+    >>> with tempfile.TemporaryDirectory() as home:
+    ...     try:
+    ...         fetch_amazon_review("books", data_home=home, download_if_missing=False)
+    ...     except DatasetUnavailableError as error:
+    ...         message = str(error)
+    >>> message.startswith("Data file 'amazon_review_400/books_400.mat' is not available")
+    True
     """
 
 
@@ -78,7 +94,29 @@ class ChecksumError(ValueError):
 
     Raised for a corrupted file found in the data home (delete it and call
     again) and for a download whose content differs from the expected file
-    (nothing is kept in that case).
+    (nothing is kept in that case). It is a :class:`ValueError`.
+
+    See Also
+    --------
+    DatasetUnavailableError : a file is missing and cannot be downloaded.
+
+    Examples
+    --------
+    A file in the data home that is not the expected one is refused, never
+    read:
+
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from tlearn.datasets import ChecksumError, fetch_office_caltech10
+    >>> with tempfile.TemporaryDirectory() as home:
+    ...     path = Path(home, "office_caltech10_surf", "dslr.mat")
+    ...     path.parent.mkdir()
+    ...     _ = path.write_bytes(b"not the file")
+    ...     try:
+    ...         fetch_office_caltech10("dslr", data_home=home)
+    ...     except ChecksumError as error:
+    ...         print("Delete it and call again" in str(error))
+    True
     """
 
 
@@ -145,6 +183,25 @@ def get_data_home(data_home=None) -> Path:
     -------
     data_home : pathlib.Path
         The folder, which exists on return.
+
+    See Also
+    --------
+    sklearn.datasets.get_data_home : scikit-learn's own, with the same role.
+
+    Notes
+    -----
+    Files live at ``<data_home>/<data set folder>/<file name>``; the
+    environment variable ``TLEARN_DATA_MIRROR`` changes where missing files
+    are downloaded from, not where they are stored.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> from tlearn.datasets import get_data_home
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     home = get_data_home(os.path.join(tmp, "tlearn_data"))
+    ...     print(home.name, home.is_dir())
+    tlearn_data True
     """
     if data_home is None:
         data_home = os.environ.get(DATA_HOME_ENV) or DEFAULT_DATA_HOME

@@ -257,6 +257,9 @@ def fetch_office_caltech10(domain, *, data_home=None, download_if_missing=True, 
     1-nearest-neighbour classifier trained on a whole source domain and tested
     on a whole target domain reproduces the published 1NN baselines.
 
+    Cost: the first call downloads one file (20 to 150 kB) and hashes it;
+    every call reads it, :math:`O(800 n)` time and memory.
+
     References
     ----------
     .. [1] K. Saenko, B. Kulis, M. Fritz and T. Darrell, "Adapting visual
@@ -273,6 +276,17 @@ def fetch_office_caltech10(domain, *, data_home=None, download_if_missing=True, 
     >>> webcam.data.shape  # doctest: +SKIP
     (295, 800)
     >>> X, y = fetch_office_caltech10("dslr", return_X_y=True)  # doctest: +SKIP
+
+    Without the file and without a download, the error says where to put it:
+
+    >>> import tempfile
+    >>> from tlearn.datasets import DatasetUnavailableError
+    >>> with tempfile.TemporaryDirectory() as home:
+    ...     try:
+    ...         fetch_office_caltech10("webcam", data_home=home, download_if_missing=False)
+    ...     except DatasetUnavailableError as error:
+    ...         print("office_caltech10_surf/webcam.mat" in str(error))
+    True
     """
     domain = _canonical_domain(
         domain, tuple(OFFICE_CALTECH10_FILES), _OFFICE_CALTECH_ALIASES, "Office-Caltech-10"
@@ -404,6 +418,9 @@ def fetch_amazon_review(domain, *, data_home=None, download_if_missing=True, ret
     amazon_review_400/<name>_400.mat`` when the environment variable
     ``TLEARN_DATA_MIRROR`` is set (the origin is then not tried).
 
+    Cost: the first call downloads one file (about 300 kB) and hashes it;
+    every call reads it, :math:`O(400 n)` time and memory.
+
     References
     ----------
     .. [1] J. Blitzer, M. Dredze and F. Pereira, "Biographies, Bollywood,
@@ -419,6 +436,17 @@ def fetch_amazon_review(domain, *, data_home=None, download_if_missing=True, ret
     >>> books.data.shape  # doctest: +SKIP
     (2000, 400)
     >>> X, y = fetch_amazon_review("elec", return_X_y=True)  # doctest: +SKIP
+
+    Without the file and without a download, the error says where to put it:
+
+    >>> import tempfile
+    >>> from tlearn.datasets import DatasetUnavailableError
+    >>> with tempfile.TemporaryDirectory() as home:
+    ...     try:
+    ...         fetch_amazon_review("kitchen", data_home=home, download_if_missing=False)
+    ...     except DatasetUnavailableError as error:
+    ...         print("amazon_review_400/kitchen_400.mat" in str(error))
+    True
     """
     domain = _canonical_domain(
         domain, tuple(AMAZON_REVIEW_FILES), _AMAZON_ALIASES, "Amazon-reviews"

@@ -343,6 +343,11 @@ def fetch_office31(
     (read without pickle); later calls load the cache and no longer need the
     archive.
 
+    Cost: the first call for a feature type downloads and hashes its
+    archive, extracts it once and parses the domain's files (one small
+    ``.mat`` file per image); later calls read the ``.npz`` cache, :math:`O(n
+    d)` time and memory.
+
     Layout read, SURF:
     ``domain_adaptation_features/<domain>/interest_points/<class>/``
     ``histogram_*.SURF_SURF.amazon_800.SURF_SURF.mat`` (array ``histogram``);
@@ -365,6 +370,18 @@ def fetch_office31(
     ((2813, 800), 4)
     >>> X, y = fetch_office31("webcam", feature="decaf", decaf_layer="fc8",
     ...                       return_X_y=True)  # doctest: +SKIP
+
+    Without the archive and without a download, the error says where to put
+    it:
+
+    >>> import tempfile
+    >>> from tlearn.datasets import DatasetUnavailableError
+    >>> with tempfile.TemporaryDirectory() as home:
+    ...     try:
+    ...         fetch_office31("dslr", data_home=home, download_if_missing=False)
+    ...     except DatasetUnavailableError as error:
+    ...         print("office31/domain_adaptation_features_20110616.tar.gz" in str(error))
+    True
     """
     valid = ", ".join(repr(d) for d in OFFICE31_DOMAINS)
     key = domain.strip().lower() if isinstance(domain, str) else None

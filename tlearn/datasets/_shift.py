@@ -208,6 +208,10 @@ def make_domain_shift(
     The draws are made in this order: the random directions (``"conditional"``
     only), then the source rows, then the target rows.
 
+    Cost: :math:`O(n d)` time and memory for :math:`n` = ``n_source +
+    n_target`` rows of :math:`d` features (``"prior"`` regression draws
+    about twice ``n_target`` candidate target rows).
+
     References
     ----------
     .. [1] J. Quiñonero-Candela, M. Sugiyama, A. Schwaighofer and
