@@ -48,17 +48,19 @@ import datetime
 import json
 import os
 import platform
-import re
-import shutil
-import signal
-import subprocess
 import sys
-import tempfile
 import time
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
-RESULTS_DIR = Path(__file__).resolve().parent / "results"
+from _common import (
+    RESULTS_DIR,
+    module_imports,
+    package_versions,
+    reset_peak,
+    run_repeated,
+    run_worker,
+    status_kb,
+)
 
 N_FEATURES = 50
 N_COMPONENTS = 20
@@ -83,27 +85,10 @@ METHODS = {
 }
 PEERS = ("skada", "adapt")
 
-POLL_SECONDS = 0.05
-SETUP_TIMEOUT = 600  # imports and data generation of one worker
+SCRIPT = Path(__file__).resolve()
 
 
 # ============================================================================ worker side
-
-
-def _status_kb(field):
-    with open("/proc/self/status") as fh:
-        match = re.search(rf"^{field}:\s+(\d+) kB", fh.read(), re.MULTILINE)
-    return int(match.group(1)) if match else None
-
-
-def _reset_peak():
-    """Reset VmHWM to the current RSS (Linux >= 4.0); False where not allowed."""
-    try:
-        with open("/proc/self/clear_refs", "w") as fh:
-            fh.write("5")
-        return True
-    except OSError:
-        return False
 
 
 def _import_library(library):
@@ -186,7 +171,7 @@ def worker(spec_path):
     out_dir = Path(spec_path).parent
     library = spec["library"]
     _import_library(library)
-    result = {"vmhwm_after_import_kb": _status_kb("VmHWM")}
+    result = {"vmhwm_after_import_kb": status_kb("VmHWM")}
     if spec["method"] is None:  # baseline: imports only
         (out_dir / "result.json").write_text(json.dumps(result))
         return
@@ -211,8 +196,8 @@ def worker(spec_path):
     y = np.where(source, y_true, -1)
     Xs, ys, Xt, yt = X[source], y[source], X[~source], y_true[~source]
     est = _make_estimator(library, spec["method"], spec["n_landmarks"])
-    result["vmrss_before_fit_kb"] = _status_kb("VmRSS")
-    result["peak_reset"] = _reset_peak()
+    result["vmrss_before_fit_kb"] = status_kb("VmRSS")
+    result["peak_reset"] = reset_peak()
     (out_dir / "ready").touch()  # the parent's clock for --max-seconds starts here
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -222,12 +207,12 @@ def worker(spec_path):
         else:
             est.fit(X, y, sample_domain=sample_domain)
         result["fit_seconds"] = time.perf_counter() - start
-        result["vmhwm_fit_kb"] = _status_kb("VmHWM")
+        result["vmhwm_fit_kb"] = status_kb("VmHWM")
         start = time.perf_counter()
         y_pred = est.predict(Xt, domain="tgt") if library == "adapt" else est.predict(Xt)
         result["predict_seconds"] = time.perf_counter() - start
     result["accuracy"] = 100.0 * float(np.mean(y_pred == yt))
-    result["vmhwm_kb"] = _status_kb("VmHWM")
+    result["vmhwm_kb"] = status_kb("VmHWM")
     result["warnings"] = sorted(
         {f"{w.category.__name__}: {str(w.message).splitlines()[0][:160]}" for w in caught}
     )
@@ -239,129 +224,9 @@ def worker(spec_path):
 # ============================================================================ parent side
 
 
-def _rss_kb(pid):
-    try:
-        with open(f"/proc/{pid}/status") as fh:
-            match = re.search(r"^VmRSS:\s+(\d+) kB", fh.read(), re.MULTILINE)
-        return int(match.group(1)) if match else 0
-    except OSError:
-        return 0
-
-
-def _kill(proc):
-    try:
-        os.killpg(proc.pid, signal.SIGKILL)  # the worker's own session: it and its children
-    except ProcessLookupError:
-        pass
-    proc.wait()
-
-
-def run_worker(spec, max_seconds, max_memory_kb, env):
-    """Run one worker; returns its result dict with a ``status`` key."""
-    tmp = Path(tempfile.mkdtemp(prefix="tlearn_speed_"))
-    try:
-        (tmp / "spec.json").write_text(json.dumps(spec))
-        with open(tmp / "stdout", "wb") as out, open(tmp / "stderr", "wb") as err:
-            proc = subprocess.Popen(
-                [
-                    sys.executable,
-                    str(Path(__file__).resolve()),
-                    "--worker",
-                    str(tmp / "spec.json"),
-                ],
-                stdout=out,
-                stderr=err,
-                env=env,
-                start_new_session=True,
-            )
-            started = time.monotonic()
-            ready_at = None
-            peak_seen_kb = 0
-            status = None
-            while proc.poll() is None:
-                time.sleep(POLL_SECONDS)
-                rss = _rss_kb(proc.pid)
-                peak_seen_kb = max(peak_seen_kb, rss)
-                now = time.monotonic()
-                if ready_at is None and (tmp / "ready").exists():
-                    ready_at = now
-                if rss > max_memory_kb:
-                    status = "OOM"
-                elif ready_at is not None and now - ready_at > max_seconds:
-                    status = "timeout"
-                elif ready_at is None and now - started > SETUP_TIMEOUT:
-                    status = "setup timeout"
-                if status:
-                    _kill(proc)
-                    break
-        if status:
-            return {
-                "status": status,
-                "elapsed_seconds": time.monotonic() - (ready_at or started),
-                "max_rss_seen_kb": peak_seen_kb,
-            }
-        if (tmp / "result.json").exists():
-            result = json.loads((tmp / "result.json").read_text())
-            result["status"] = "ok"
-            return result
-        stderr = (tmp / "stderr").read_text(errors="replace").strip().splitlines()
-        last = stderr[-1] if stderr else f"exit code {proc.returncode}"
-        status = "OOM" if "MemoryError" in last or proc.returncode == -signal.SIGKILL else "error"
-        return {"status": status, "error": last[:300]}
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-
-
-def run_repeated(spec, repeats, max_seconds, max_memory_kb, env):
-    """Run one fit ``repeats`` times, each in a fresh process; keep the fastest run.
-
-    All the fit times are kept in ``fit_seconds_all`` and the largest peak memory in
-    ``vmhwm_kb``; the first failed run (timeout, OOM, error) ends the repeats and is
-    the result.
-    """
-    runs = []
-    for _ in range(repeats):
-        r = run_worker(spec, max_seconds, max_memory_kb, env)
-        if r["status"] != "ok":
-            return r
-        runs.append(r)
-    best = dict(min(runs, key=lambda r: r["fit_seconds"]))
-    best["fit_seconds_all"] = [r["fit_seconds"] for r in runs]
-    best["vmhwm_kb"] = max(r["vmhwm_kb"] for r in runs)
-    best["vmhwm_fit_kb"] = max(r["vmhwm_fit_kb"] for r in runs)
-    return best
-
-
-def package_versions():
-    out = {}
-    for name in (
-        "tlearn",
-        "numpy",
-        "scipy",
-        "scikit-learn",
-        "skada",
-        "adapt",
-        "tensorflow",
-    ):
-        try:
-            out[name] = version(name)
-        except PackageNotFoundError:
-            out[name] = None
-    out["python"] = platform.python_version()
-    return out
-
-
 def peer_available(library, env):
     """Whether ``library`` imports in a subprocess (without importing it here)."""
-    module = {"skada": "skada", "adapt": "adapt.feature_based"}[library]
-    proc = subprocess.run(
-        [sys.executable, "-c", f"import {module}"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=SETUP_TIMEOUT,
-    )
-    return proc.returncode == 0, (proc.stderr.strip().splitlines() or [""])[-1]
+    return module_imports({"skada": "skada", "adapt": "adapt.feature_based"}[library], env)
 
 
 def _ratio(x):
@@ -642,7 +507,9 @@ def main(argv=None):
 
     baselines = report["import_baseline_mb"]
     for library in libraries:
-        r = run_worker({"library": library, "method": None}, args.max_seconds, max_memory_kb, env)
+        r = run_worker(
+            SCRIPT, {"library": library, "method": None}, args.max_seconds, max_memory_kb, env
+        )
         baselines[library] = r.get("vmhwm_after_import_kb", 0) / 1024
         print(f"  import baseline {library}: {baselines[library]:.0f} MB", file=sys.stderr)
 
@@ -667,7 +534,7 @@ def main(argv=None):
                     "n": n,
                     "n_landmarks": args.landmarks,
                 }
-                r = run_repeated(spec, args.repeats, args.max_seconds, max_memory_kb, env)
+                r = run_repeated(SCRIPT, spec, args.repeats, args.max_seconds, max_memory_kb, env)
                 row.update(r)
                 if r["status"] == "ok":
                     row["peak_mb"] = r["vmhwm_kb"] / 1024 - baselines[library]
