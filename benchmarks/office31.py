@@ -1,0 +1,739 @@
+"""Every tlearn method on every task of Office-31 (or Office-Caltech-10, Amazon, synthetic).
+
+The first benchmark to run. It loads the data through ``tlearn.datasets``
+(Office-31 SURF-800 by default, ``--feature decaf`` for DeCAF; or
+``--dataset office-caltech10 | amazon-review | synthetic``), applies the data
+set's standard preprocessing, and fits every method on every task (6 tasks for
+Office-31, 12 for the others) beside the baselines, under two protocols:
+
+- unsupervised (the method needs no target label): source-only, TCA (linear
+  kernel), subspace alignment (SA), CORAL and KMM. The whole source domain is
+  labelled, the whole target domain is unlabelled in ``fit`` and is the test set;
+- few labels (``--labels-per-class K``, 3 by default, drawn by each of
+  ``--seeds``, 0..4 by default): source-only, target-only, pooled, TrAdaBoost
+  and the shared-prior logistic regression (``SharedPriorLogisticRegression``,
+  its ``reg`` chosen by cross-validation inside the labelled target rows). The
+  other target rows are the test rows; their features are unlabelled target rows
+  in ``fit``, their labels only score.
+
+Every method uses the same base learner, ``LogisticRegression(C)``, with ``C``
+from a cross-validation on the source rows alone. Every other hyper-parameter
+is fixed in advance (printed at the top of the output with its source) or chosen
+without any target test label (the output says how).
+
+Output: a markdown table on stdout (methods x tasks, mean ± std over the seeds,
+the best of each column in bold, every transfer method below source-only
+marked ↓, negative transfer), and CSV, JSON (every setting, package versions,
+every fit) and PNG (accuracy per task and method) files under
+``benchmarks/results/``; a progress bar on stderr.
+
+``--peers`` runs the same methods from SKADA and ADAPT where they are
+installed, with the same data, splits and settings, side by side (accuracy and
+fit-time ratios). ``--n-jobs N`` runs the (task, method, seed) grid on N
+processes through joblib; ``--backend dask`` runs it on dask.distributed (a
+``LocalCluster`` of N processes, or the cluster of ``--scheduler ADDRESS``).
+Every cell depends only on its task, method and seed, and runs with its BLAS
+pinned to ``--blas-threads`` (1) threads, so every backend gives the numbers of
+the sequential run. Fit times are measured inside each cell (wall clock); with
+N jobs on N busy cores they include the contention.
+
+Usage::
+
+    python benchmarks/office31.py                              # Office-31 SURF, 6 tasks
+    python benchmarks/office31.py --feature decaf              # Office-31 DeCAF (fc8)
+    python benchmarks/office31.py --dataset office-caltech10 --n-jobs 2 --peers
+    python benchmarks/office31.py --dataset synthetic --quick  # no download, ~20 s
+    python benchmarks/office31.py --dataset amazon-review --backend dask --n-jobs 2
+
+Data: ``tlearn.datasets`` reads ``TLEARN_DATA_HOME`` (where the files live,
+``~/tlearn_data`` by default) and ``TLEARN_DATA_MIRROR`` (a copy to download
+from). When the files cannot be had, the script says which files to get and
+where to put them, and exits.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+if str(HERE) not in sys.path:  # imported by path (the test) rather than run
+    sys.path.insert(0, str(HERE))
+
+import _common  # noqa: E402
+import _grid  # noqa: E402
+import _suite  # noqa: E402
+from _common import (  # noqa: E402
+    RESULTS_DIR,
+    fmt,
+    fmt_ratio,
+    fmt_seconds,
+    load_text,
+    machine_info,
+    markdown_table,
+    package_versions,
+    parse_choice,
+    quiet_tensorflow,
+    write_csv,
+    write_json,
+)
+
+quiet_tensorflow()
+
+import numpy as np  # noqa: E402
+
+QUICK_TASKS = {
+    "office31": ("W->D",),
+    "office-caltech10": ("A->D", "D->W", "W->C"),
+    "amazon-review": ("B->D", "E->K"),
+    "synthetic": ("cov-2", "sub-1"),
+}
+QUICK_SEEDS = (0, 1)
+QUICK_ROWS = {"amazon-review": 500}  # rows per domain (seeded subsample) with --quick
+QUICK_SYNTHETIC_N = 100
+
+LABELS = {
+    "source-only": "source-only",
+    "TCA": "TCA (linear)",
+    "SA": "SA",
+    "CORAL": "CORAL",
+    "KMM": "KMM",
+    "target-only": "target-only",
+    "pooled": "pooled",
+    "TrAdaBoost": "TrAdaBoost",
+    "shared prior": "SharedPriorLogisticRegression",
+}
+PROTOCOLS = {"unsupervised": _suite.UNSUPERVISED, "few-label": _suite.FEW_LABEL}
+
+#: Published 12-task means on Office-Caltech-10 SURF, as feature_office_caltech.py states
+#: them: (method, classifier) -> (mean, source). Their classifiers differ from ours.
+PUBLISHED_OFFICE_CALTECH = {
+    ("source-only", "1-NN"): (31.37, "NN baseline, Long et al. ICCV 2013 (JDA)"),
+    ("TCA", "1-NN"): (43.6, "TCA + 1-NN, Long et al. ICCV 2013 (JDA)"),
+    ("SA", "1-NN"): (44.7, "SA + 1-NN, cited with Long et al. ICCV 2013"),
+    ("CORAL", "linear SVM"): (48.8, "CORAL + linear SVM, Sun et al. AAAI 2016"),
+}
+
+
+# ============================================================================ arguments
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawTextHelpFormatter
+    )
+    parser.add_argument("--dataset", choices=_suite.DATASETS, default="office31")
+    parser.add_argument(
+        "--feature", choices=("surf", "decaf"), default="surf", help="Office-31 features"
+    )
+    parser.add_argument(
+        "--decaf-layer",
+        default="fc8",
+        help="array read from each DeCAF file (default fc8, the layer known to be in the "
+        "published archive; e.g. fc7 if present)",
+    )
+    parser.add_argument("--tasks", help="comma-separated subset of the tasks (overrides --quick)")
+    parser.add_argument(
+        "--labels-per-class", type=int, default=3, help="K labelled target rows per class (3)"
+    )
+    parser.add_argument(
+        "--seeds", help="comma-separated seeds of the few-label draws (default 0,1,2,3,4)"
+    )
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="smoke run (< 1 min): 2-3 tasks, seeds 0,1, small domains (Amazon 500 rows, "
+        f"synthetic {QUICK_SYNTHETIC_N})",
+    )
+    parser.add_argument("--peers", action="store_true", help="also run SKADA and ADAPT")
+    parser.add_argument("--n-jobs", type=int, default=1, help="parallel workers (1: sequential)")
+    parser.add_argument("--backend", choices=_grid.BACKENDS, default="joblib")
+    parser.add_argument(
+        "--scheduler", help="address of a running dask scheduler (implies --backend dask)"
+    )
+    parser.add_argument(
+        "--blas-threads",
+        type=int,
+        default=1,
+        help="BLAS/OpenMP threads inside every fit (1; 0 leaves them as they are)",
+    )
+    parser.add_argument("--rows", type=int, help="subsample every domain to this many rows")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    parser.add_argument("--output", help="file stem under benchmarks/results/")
+    args = parser.parse_args(argv)
+
+    tasks_all = _suite.TASKS[args.dataset]
+    if args.tasks:
+        args.tasks = parse_choice(args.tasks, tasks_all, parser, "tasks")
+    else:
+        args.tasks = QUICK_TASKS[args.dataset] if args.quick else tasks_all
+    if args.seeds:
+        try:
+            args.seeds = [int(s) for s in args.seeds.split(",")]
+        except ValueError:
+            parser.error(f"--seeds must be comma-separated integers, got {args.seeds!r}")
+    else:
+        args.seeds = list(QUICK_SEEDS if args.quick else range(5))
+    if args.labels_per_class < 1:
+        parser.error("--labels-per-class must be at least 1")
+    if args.n_jobs < 1:
+        parser.error("--n-jobs must be at least 1")
+    if args.scheduler:
+        args.backend = "dask"
+    if args.rows is None and args.quick:
+        args.rows = QUICK_ROWS.get(args.dataset)
+    args.n_synthetic = QUICK_SYNTHETIC_N if args.quick else None
+    if args.dataset != "office31" and args.feature != "surf":
+        parser.error("--feature applies to --dataset office31 only")
+    return args
+
+
+# ============================================================================ plan and run
+
+
+def import_peers():
+    """``(available, {peer: why not})``: the peers that import here."""
+    import importlib
+
+    available, missing = [], {}
+    for peer in ("skada", "adapt"):
+        try:
+            importlib.import_module(_suite.PEER_MODULES[peer])
+            available.append(peer)
+        except Exception as exc:  # any import failure: report it, run the rest
+            missing[peer] = f"{type(exc).__name__}: {str(exc)[:200]}"
+    return available, missing
+
+
+def c_key(dataset, task):
+    """What the source C depends on: the source domain (Office, per-domain preprocessing)
+    or the task (Amazon's pooled preprocessing, synthetic tasks)."""
+    return task[0] if dataset in ("office31", "office-caltech10") else task
+
+
+def prepare(argv=None):
+    """Parse the arguments and load the data; the plan of a run.
+
+    Raises :class:`_suite.NoData` when the data set cannot be loaded.
+    """
+    args = parse_args(argv)
+    payloads, data_info = _suite.load_tasks(
+        args.dataset,
+        args.tasks,
+        feature=args.feature,
+        decaf_layer=args.decaf_layer,
+        rows=args.rows,
+        n_synthetic=args.n_synthetic,
+    )
+    peers, missing = import_peers() if args.peers else ([], {})
+    settings = _suite.default_settings(args.labels_per_class, args.seeds, args.blas_threads or None)
+    cells = _suite.make_cells(args.tasks, args.seeds, peers)
+    return {
+        "args": args,
+        "payloads": payloads,
+        "data_info": data_info,
+        "settings": settings,
+        "peers": peers,
+        "peers_missing": missing,
+        "cells": cells,
+    }
+
+
+def execute(plan, *, n_jobs=None, backend=None, scheduler=None, progress=None):
+    """Run the plan: the source C of every task, then the grid. ``(records, run info)``.
+
+    The keyword arguments override the command line's; records come in the order
+    of ``plan["cells"]``.
+    """
+    args = plan["args"]
+    n_jobs = args.n_jobs if n_jobs is None else n_jobs
+    backend = args.backend if backend is None else backend
+    scheduler = args.scheduler if scheduler is None else scheduler
+    if scheduler:
+        backend = "dask"
+    progress = (not args.no_progress) if progress is None else progress
+    payloads, settings = plan["payloads"], plan["settings"]
+
+    keys = sorted({c_key(args.dataset, t) for t in args.tasks})
+    first_task = {k: next(t for t in args.tasks if c_key(args.dataset, t) == k) for k in keys}
+    c_payloads = {
+        k: {"Xs": payloads[t]["Xs"], "ys": payloads[t]["ys"]} for k, t in first_task.items()
+    }
+    runner = _grid.GridRunner(
+        n_jobs=n_jobs,
+        backend=backend,
+        scheduler=scheduler,
+        progress=progress,
+        by_value=(_suite, _common),
+    )
+    with runner:
+        c_cells = [{"key": k} for k in keys]
+        chosen, c_seconds = _grid.timed_map(
+            runner,
+            _suite.source_C_cell,
+            c_cells,
+            c_payloads,
+            lambda c: c["key"],
+            settings,
+            desc=f"{args.dataset}: source C",
+        )
+        C_by_key = dict(zip(keys, chosen))
+        grid_payloads = {
+            t: {**payloads[t], "C": C_by_key[c_key(args.dataset, t)]["C"]} for t in args.tasks
+        }
+        records, seconds = _grid.timed_map(
+            runner,
+            _suite.run_cell,
+            plan["cells"],
+            grid_payloads,
+            lambda c: c["task"],
+            settings,
+            desc=f"{args.dataset}: grid",
+        )
+        info = dict(runner.info)
+    info.update(source_C_seconds=c_seconds, grid_seconds=seconds, C_by_key=C_by_key)
+    return records, info
+
+
+# ============================================================================ summaries
+
+
+def _ddof(n):
+    return 1 if n > 1 else 0
+
+
+def summarise(records, tasks, seeds):
+    """Per (protocol, method, library): per-task mean / std over seeds, and the task mean.
+
+    Few-label ``mean``: the mean over the tasks of each seed, then mean ± std over the
+    seeds; unsupervised (one fit per task): the mean over the tasks.
+    """
+    acc, secs = {}, {}
+    for r in records:
+        k = (r["protocol"], r["method"], r["library"])
+        acc.setdefault(k, {})[(r["task"], r["seed"])] = r["accuracy"]
+        secs.setdefault(k, []).append(r["fit_seconds"])
+    out = {}
+    for k, values in acc.items():
+        runs = [None] if k[0] == "unsupervised" else list(seeds)
+        table = np.array([[values.get((t, s), np.nan) for s in runs] for t in tasks], float)
+        per_seed = table.mean(axis=0)
+        out[k] = {
+            "per_task_mean": dict(zip(tasks, table.mean(axis=1))),
+            "per_task_std": dict(zip(tasks, table.std(axis=1, ddof=_ddof(len(runs))))),
+            "mean": float(per_seed.mean()),
+            "mean_std": float(per_seed.std(ddof=_ddof(len(runs)))),
+            "runs": len(runs),
+            "fit_seconds_total": float(np.nansum(secs[k])),
+            "fit_seconds_median": float(np.nanmedian(secs[k])) if secs[k] else float("nan"),
+            "fits": len(secs[k]),
+        }
+    return out
+
+
+def _value(s, col):
+    if col == "mean":
+        return s["mean"], s["mean_std"]
+    return s["per_task_mean"][col], s["per_task_std"][col]
+
+
+def accuracy_table(summary, tasks, library="tlearn", libraries=None):
+    """The methods x tasks table; bold = best in its protocol's column, ↓ = below
+    source-only (a transfer method: negative transfer)."""
+    columns = [*tasks, "mean"]
+    rows = []
+    for protocol, methods in PROTOCOLS.items():
+        keys = [
+            (protocol, m, lib)
+            for m in methods
+            for lib in (libraries or [library])
+            if (protocol, m, lib) in summary
+        ]
+        if not keys:
+            continue
+        base = summary.get((protocol, "source-only", "tlearn"))
+        best = {c: np.nanmax([_value(summary[k], c)[0] for k in keys]) for c in columns}
+        for k in keys:
+            s = summary[k]
+            cells = []
+            for col in columns:
+                m, sd = _value(s, col)
+                text = fmt(m, 1) if s["runs"] == 1 else f"{fmt(m, 1)} ± {fmt(sd, 1)}"
+                if base is not None and k[1] in _suite.TRANSFER and np.isfinite(m):
+                    if m < _value(base, col)[0] - 1e-9:
+                        text += " ↓"
+                if np.isfinite(m) and m >= best[col] - 1e-9:
+                    text = f"**{text}**"
+                cells.append(text)
+            name = LABELS[k[1]] + (f" ({k[2]})" if libraries and k[2] != "tlearn" else "")
+            rows.append([protocol, name, *cells])
+    return markdown_table(["protocol", "method", *columns], rows)
+
+
+def legend(K, n_seeds):
+    return (
+        "Target accuracy (%). **Bold**: the best of the column within its protocol (the two "
+        "protocols score different rows). ↓: a transfer method below source-only of the same "
+        "protocol on that column: negative transfer. `unsupervised`: one fit per task, scored "
+        "on every target row (deterministic methods: no seeds). `few-label`: "
+        f"{K} labelled target rows per class, mean ± std over {n_seeds} seed(s) of the draw, "
+        "scored on the other target rows; `mean`: the mean over the tasks of each seed, then "
+        "mean ± std over the seeds. target-only uses no source row, so it is never marked."
+    )
+
+
+def glance_table(summary, tasks):
+    """Per tlearn method: mean, tasks below source-only, tasks below target-only, fit time."""
+    rows = []
+    for protocol, methods in PROTOCOLS.items():
+        base = summary.get((protocol, "source-only", "tlearn"))
+        tonly = summary.get((protocol, "target-only", "tlearn"))
+        for m in methods:
+            s = summary.get((protocol, m, "tlearn"))
+            if s is None:
+                continue
+            below = "—"
+            if base is not None and m in _suite.TRANSFER:
+                below = str(
+                    sum(s["per_task_mean"][t] < base["per_task_mean"][t] - 1e-9 for t in tasks)
+                )
+            below_t = "—"
+            if tonly is not None and m != "target-only":
+                below_t = str(
+                    sum(s["per_task_mean"][t] < tonly["per_task_mean"][t] - 1e-9 for t in tasks)
+                )
+            mean = fmt(s["mean"]) + ("" if s["runs"] == 1 else f" ± {fmt(s['mean_std'])}")
+            rows.append(
+                [
+                    protocol,
+                    LABELS[m],
+                    mean,
+                    below,
+                    below_t,
+                    fmt_seconds(s["fit_seconds_total"]),
+                    fmt_seconds(s["fit_seconds_median"]),
+                    s["fits"],
+                ]
+            )
+    return markdown_table(
+        [
+            "protocol",
+            "method",
+            "mean",
+            f"tasks below source-only (of {len(tasks)})",
+            "tasks below target-only",
+            "fit s, total",
+            "fit s, median",
+            "fits",
+        ],
+        rows,
+    )
+
+
+def peers_table(summary, peers):
+    """Per method that a peer has: accuracy of each library and fit time over tlearn's."""
+    rows = []
+    for (protocol, method), libs in _suite.PEER_METHODS.items():
+        ours = summary.get((protocol, method, "tlearn"))
+        if ours is None:
+            continue
+        row = [protocol, LABELS[method], fmt(ours["mean"])]
+        for peer in ("skada", "adapt"):
+            s = summary.get((protocol, method, peer))
+            row.append(fmt(s["mean"]) if s else ("n/a" if peer not in libs else "—"))
+        row.append(fmt_seconds(ours["fit_seconds_total"]))
+        for peer in ("skada", "adapt"):
+            s = summary.get((protocol, method, peer))
+            if s is None:
+                row.append("n/a" if peer not in libs else "—")
+            else:
+                ratio = s["fit_seconds_total"] / ours["fit_seconds_total"]
+                row.append(f"{fmt_seconds(s['fit_seconds_total'])} ({fmt_ratio(ratio)})")
+        rows.append(row)
+    return markdown_table(
+        [
+            "protocol",
+            "method",
+            "tlearn acc",
+            "SKADA acc",
+            "ADAPT acc",
+            "tlearn fit s",
+            "SKADA fit s (× tlearn)",
+            "ADAPT fit s (× tlearn)",
+        ],
+        rows,
+    )
+
+
+# ============================================================================ printing
+
+
+def print_header(plan):
+    args, s, d = plan["args"], plan["settings"], plan["data_info"]
+    title = _suite.TITLES[args.dataset]
+    if args.dataset == "office31":
+        title += f", {args.feature.upper()}" + (
+            f" ({args.decaf_layer})" if args.feature == "decaf" else ""
+        )
+    print(f"# tlearn on {title}: every method on every task\n")
+    print(f"Tasks ({len(args.tasks)}): {', '.join(args.tasks)}.")
+    if args.dataset == "synthetic":
+        syn = _suite.SYNTHETIC
+        print(
+            f"Synthetic tasks: make_domain_shift(shift, strength, n_source = n_target = "
+            f"{d['rows_per_domain']}, n_features={syn['n_features']}, "
+            f"n_classes={syn['n_classes']}, noise={syn['noise']}, random_state={syn['seed']}); "
+            "task = shift-strength: "
+            + ", ".join(f"{t} = {sh} {st:g}" for t, (sh, st) in _suite.SYNTHETIC_TASKS.items())
+            + "."
+        )
+    else:
+        print(f"Rows per domain: {d['rows_per_domain']}.")
+    if args.rows:
+        print(f"Subsampled to {args.rows} rows per domain (seed 0): a smoke run, not the figures.")
+    print(f"Preprocessing: {d['preprocessing']}.")
+    print(
+        f"Few-label protocol: {s['labels_per_class']} labelled target rows per class, seeds "
+        f"{', '.join(map(str, s['seeds']))}. Split: {s['sources']['split']}."
+    )
+    libs = ["tlearn", *plan["peers"]]
+    print(f"Libraries: {', '.join(libs)}.")
+    for peer, why in plan["peers_missing"].items():
+        print(f"Not run: {peer} ({why}).")
+    src = s["sources"]
+    print("\n## Hyper-parameters (fixed in advance, or chosen without any target test label)\n")
+    print(f"- Learner: {s['classifier']}. C: {src['C']}.")
+    print(
+        f"- TCA: kernel {s['tca_kernel']}, n_components = {s['tca_n_components']}, mu = "
+        f"{s['tca_mu']:g}. Source: {src['tca']}."
+    )
+    print(f"- SA: n_components = {s['sa_n_components']}. Source: {src['sa']}.")
+    print(f"- CORAL: reg = {s['coral_reg']:g}. Source: {src['coral']}.")
+    print(f"- KMM: B = {s['kmm_B']:g}. {src['kmm']}.")
+    print(f"- TrAdaBoost: n_estimators = {s['tradaboost_n_estimators']}. {src['tradaboost']}.")
+    print(f"- target-only: {src['target_only']}.")
+    print(f"- SharedPriorLogisticRegression: {src['shared_prior']}.")
+    print(f"- Cross-validation inside the labelled target rows: {src['cv']}.")
+    if plan["peers"]:
+        print("\nThe peers, with the same settings:\n")
+        for name, text in s["peers"].items():
+            if name.split()[0] in plan["peers"] or name == "same for all":
+                print(f"- {name}: {text}.")
+    print()
+
+
+def print_results(plan, records, info, summary):
+    args = plan["args"]
+    tasks = args.tasks
+    print(
+        "C chosen by source cross-validation: "
+        + ", ".join(f"{k}: {v['C']:g}" for k, v in info["C_by_key"].items())
+        + " (the CV accuracy of every C is in the JSON).\n"
+    )
+    print(
+        f"## Target accuracy (%), tlearn and the baselines ({len(tasks)} tasks, "
+        f"{len(args.seeds)} seed(s))\n"
+    )
+    print(accuracy_table(summary, tasks))
+    print("\n" + legend(args.labels_per_class, len(args.seeds)) + "\n")
+    print("## At a glance\n")
+    print(glance_table(summary, tasks))
+    print(
+        "\nFit time: the whole fit of the method, hyper-parameter cross-validation included "
+        "(prediction excluded), wall clock inside the worker; with several jobs on a busy "
+        "machine it includes the contention.\n"
+    )
+    if plan["peers"]:
+        print("## tlearn beside the peers (same data, splits and settings)\n")
+        print(peers_table(summary, plan["peers"]))
+        print(
+            "\nAccuracy: the `mean` column of the table above for each library. Fit s: the "
+            "total over every task (and seed); (× tlearn): the peer's time over tlearn's.\n"
+        )
+        libraries = ["tlearn", *plan["peers"]]
+        print("### Per task, every library\n")
+        print(accuracy_table(summary, tasks, libraries=libraries))
+        print()
+    if args.dataset == "office-caltech10":
+        print("## Published figures (12-task means; other final classifiers than ours)\n")
+        for (method, clf), (value, source) in PUBLISHED_OFFICE_CALTECH.items():
+            print(f"- {LABELS[method]} + {clf}: {value} ({source}).")
+        print(
+            "- These papers use 1-NN or a linear SVM as the final classifier and score the "
+            "whole target domain; our unsupervised rows use the source-CV logistic regression "
+            "(feature_office_caltech.py measures tlearn with 1-NN: 31.37, 43.61, 45.42).\n"
+        )
+    notes = {}
+    for r in records:
+        who = f"{LABELS[r['method']]} / {r['library']} ({r['protocol']})"
+        where = f"{r['task']}" + ("" if r["seed"] is None else f"/{r['seed']}")
+        for m in r["warnings"] + ([f"ERROR {r['error']}"] if r["error"] else []):
+            notes.setdefault(who, {}).setdefault(m, []).append(where)
+    if notes:
+        print("## Notes (warnings and errors, with the task/seed where they occurred)\n")
+        for who, msgs in notes.items():
+            for m, where in msgs.items():
+                shown = ", ".join(where[:6]) + (
+                    f", ... ({len(where)} fits)" if len(where) > 6 else ""
+                )
+                print(f"- {who}: {m} [{shown}]")
+        print()
+    backend = info["backend"] + (f", {info['scheduler']}" if "scheduler" in info else "")
+    if "n_jobs" in info:
+        backend += f", n_jobs={info['n_jobs']}"
+    print(
+        f"Run: {len(records)} fits on {backend}; grid {info['grid_seconds']:.1f} s wall, "
+        f"source C {info['source_C_seconds']:.1f} s. Machine: {load_text()}."
+    )
+
+
+# ============================================================================ files
+
+
+def plot(summary, tasks, path, title):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    columns = [*tasks, "mean"]
+    fig, axes = plt.subplots(
+        2, 1, figsize=(max(8.0, 0.9 * len(columns) + 3), 8.0), layout="constrained"
+    )
+    markers = "osD^vP*Xh"
+    x = np.arange(len(columns))
+    for ax, (protocol, methods) in zip(axes, PROTOCOLS.items()):
+        keys = [(protocol, m, "tlearn") for m in methods if (protocol, m, "tlearn") in summary]
+        width = 0.8 / max(len(keys), 1)
+        for i, k in enumerate(keys):
+            s = summary[k]
+            vals = np.array([_value(s, c) for c in columns])
+            ax.errorbar(
+                x - 0.4 + width * (i + 0.5),
+                vals[:, 0],
+                yerr=vals[:, 1] if s["runs"] > 1 else None,
+                fmt=markers[i % len(markers)],
+                linestyle="none",
+                capsize=2,
+                label=LABELS[k[1]],
+            )
+        ax.set_xticks(x, columns, rotation=45 if len(columns) > 8 else 0)
+        ax.set_ylabel("target accuracy (%)")
+        ax.set_title(
+            f"{protocol}" + (" (mean ± std over seeds)" if protocol != "unsupervised" else "")
+        )
+        ax.grid(True, axis="y", alpha=0.3)
+        for sep in x[:-1] + 0.5:
+            ax.axvline(sep, color="0.9", lw=0.5, zorder=0)
+        ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    fig.suptitle(title)
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+CSV_FIELDS = [
+    "dataset",
+    "task",
+    "protocol",
+    "method",
+    "library",
+    "seed",
+    "accuracy",
+    "fit_seconds",
+    "C",
+    "n_source",
+    "n_labelled",
+    "n_test",
+    "chosen",
+    "cv",
+    "kmm_gamma",
+    "error",
+    "warnings",
+]
+
+
+def output_stem(args):
+    if args.output:
+        return args.output
+    name = "office31" + (f"_{args.feature}" if args.dataset == "office31" else f"_{args.dataset}")
+    full = len(args.tasks) == len(_suite.TASKS[args.dataset]) and not args.quick and not args.rows
+    return name if full else name + "_quick"
+
+
+def write_outputs(plan, records, info, summary, stem):
+    args = plan["args"]
+    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+    rows = []
+    for r in records:
+        row = {**r, "dataset": args.dataset}
+        row["chosen"] = json.dumps(r.get("chosen")) if r.get("chosen") else ""
+        row["warnings"] = " | ".join(r["warnings"])
+        rows.append(row)
+    write_csv(RESULTS_DIR / f"{stem}.csv", CSV_FIELDS, rows)
+    versions = package_versions(
+        (*_common.DEFAULT_PACKAGES, "joblib", "dask", "distributed", "tqdm", "matplotlib")
+    )
+    report = {
+        "benchmark": "office31",
+        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "command": [sys.executable, *sys.argv],
+        "dataset": args.dataset,
+        "feature": args.feature if args.dataset == "office31" else None,
+        "decaf_layer": args.decaf_layer if args.feature == "decaf" else None,
+        "tasks": list(args.tasks),
+        "seeds": list(args.seeds),
+        "quick": args.quick,
+        "rows": args.rows,
+        "data": plan["data_info"],
+        "synthetic": _suite.SYNTHETIC if args.dataset == "synthetic" else None,
+        "settings": plan["settings"],
+        "source_C": info["C_by_key"],
+        "peers": plan["peers"],
+        "peers_not_run": plan["peers_missing"],
+        "run": {k: v for k, v in info.items() if k != "C_by_key"},
+        "versions": versions,
+        "machine": machine_info(),
+        "summary": [
+            {"protocol": k[0], "method": k[1], "library": k[2], **v} for k, v in summary.items()
+        ],
+        "records": records,
+    }
+    write_json(RESULTS_DIR / f"{stem}.json", report)
+    title = f"tlearn on {_suite.TITLES[args.dataset]}" + (
+        f" {args.feature.upper()}" if args.dataset == "office31" else ""
+    )
+    plot(summary, args.tasks, RESULTS_DIR / f"{stem}.png", title)
+    return [RESULTS_DIR / f"{stem}.{ext}" for ext in ("csv", "json", "png")]
+
+
+# ============================================================================ main
+
+
+def main(argv=None):
+    try:
+        plan = prepare(argv)
+    except _suite.NoData as exc:
+        args = parse_args(argv)
+        sys.exit(_suite.no_data_message(args.dataset, args.tasks, args.feature, exc))
+    args = plan["args"]
+    if args.backend == "dask":
+        ok, why = _grid.dask_available()
+        if not ok:
+            sys.exit(
+                f"error: --backend dask needs dask.distributed ({why}). Install it with "
+                "`pip install 'dask[distributed]'` (or tlearn's `benchmarks` extra)."
+            )
+    print_header(plan)
+    sys.stdout.flush()
+    records, info = execute(plan)
+    summary = summarise(records, args.tasks, args.seeds)
+    print_results(plan, records, info, summary)
+    paths = write_outputs(plan, records, info, summary, output_stem(args))
+    print(f"\nWrote {', '.join(str(p) for p in paths)}.")
+
+
+if __name__ == "__main__":
+    main()
