@@ -42,7 +42,7 @@ Usage::
     python benchmarks/office31.py                              # Office-31 SURF, 6 tasks
     python benchmarks/office31.py --feature decaf              # Office-31 DeCAF (fc8)
     python benchmarks/office31.py --dataset office-caltech10 --n-jobs 2 --peers
-    python benchmarks/office31.py --dataset synthetic --quick  # no download, ~20 s
+    python benchmarks/office31.py --dataset synthetic --quick  # no download, ~10 s
     python benchmarks/office31.py --dataset amazon-review --backend dask --n-jobs 2
 
 Data: ``tlearn.datasets`` reads ``TLEARN_DATA_HOME`` (where the files live,
@@ -125,7 +125,12 @@ def parse_args(argv=None):
     parser = argparse.ArgumentParser(
         description=__doc__.split("\n\n")[0], formatter_class=argparse.RawTextHelpFormatter
     )
-    parser.add_argument("--dataset", choices=_suite.DATASETS, default="office31")
+    parser.add_argument(
+        "--dataset",
+        choices=_suite.DATASETS,
+        default="office31",
+        help="data set (default office31; synthetic needs no download)",
+    )
     parser.add_argument(
         "--feature", choices=("surf", "decaf"), default="surf", help="Office-31 features"
     )
@@ -145,12 +150,18 @@ def parse_args(argv=None):
     parser.add_argument(
         "--quick",
         action="store_true",
-        help="smoke run (< 1 min): 2-3 tasks, seeds 0,1, small domains (Amazon 500 rows, "
+        help="smoke run (< 1 min): 1 to 3 tasks, seeds 0,1, small domains (Amazon 500 rows, "
         f"synthetic {QUICK_SYNTHETIC_N})",
     )
     parser.add_argument("--peers", action="store_true", help="also run SKADA and ADAPT")
     parser.add_argument("--n-jobs", type=int, default=1, help="parallel workers (1: sequential)")
-    parser.add_argument("--backend", choices=_grid.BACKENDS, default="joblib")
+    parser.add_argument(
+        "--backend",
+        choices=_grid.BACKENDS,
+        default="joblib",
+        help="joblib: a pool of --n-jobs processes (loky); dask: a dask.distributed "
+        "LocalCluster of --n-jobs processes, or the cluster of --scheduler",
+    )
     parser.add_argument(
         "--scheduler", help="address of a running dask scheduler (implies --backend dask)"
     )
