@@ -6,6 +6,7 @@ The scripted learners below predict, in their k-th fit, ``script[k][row id]``,
 where the row id is the first feature: the tests choose every round's mistakes.
 """
 
+import itertools
 import math
 import warnings
 
@@ -16,7 +17,8 @@ from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.ensemble import AdaBoostClassifier
 from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.neighbors import KNeighborsClassifier, KNeighborsRegressor
-from sklearn.tree import DecisionTreeClassifier
+from sklearn.svm import SVC
+from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 
 from tlearn.baselines import Pooled
 from tlearn.instance import TrAdaBoost, TrAdaBoostR2
@@ -27,6 +29,7 @@ from tlearn.instance._tradaboost import (
     round_factor,
     second_half,
     source_factor,
+    weighted_mean_proba,
     weighted_median,
     weighted_vote,
 )
@@ -58,8 +61,19 @@ class _ScriptedRegressor(RegressorMixin, _Scripted):
     pass
 
 
+class _ScriptedProba(ClassifierMixin, _Scripted):
+    """Two classes {0, 1}: ``script[k][row id]`` is p(1 | x) in the k-th fit."""
+
+    def predict_proba(self, X):
+        p1 = np.asarray(type(self).script[self.round_])[np.asarray(X)[:, 0].astype(int)]
+        return np.column_stack([1 - p1, p1])
+
+    def predict(self, X):
+        return (self.predict_proba(X)[:, 1] >= 0.5).astype(int)
+
+
 def is_classifier_stub(est):
-    return isinstance(est, _ScriptedClassifier)
+    return isinstance(est, (_ScriptedClassifier, _ScriptedProba))
 
 
 def scripted(base, script):
@@ -89,7 +103,7 @@ def test_two_rounds_match_the_papers_updates_by_hand():
         [0, 1, 1, 1, 1, 1, 1, 0, 1],
     ]
     stub = scripted(_ScriptedClassifier, script)
-    model = TrAdaBoost(stub, n_estimators=2).fit(ids(7), y, sample_domain=sd)
+    model = TrAdaBoost(stub, n_estimators=2, hypothesis="label").fit(ids(7), y, sample_domain=sd)
 
     beta = 1 / (1 + math.sqrt(2 * math.log(4) / 2))  # n = 4 source rows, N = 2
     w1 = np.ones(7)
@@ -119,6 +133,113 @@ def test_two_rounds_match_the_papers_updates_by_hand():
     assert_allclose(model.predict_proba(queries), proba, rtol=1e-14)
 
 
+def test_two_rounds_with_probability_hypotheses_match_the_paper_by_hand():
+    # hypothesis="proba": h_t(x) = p_t(1 | x) in [0, 1] and the paper's loss |h_t(x) - c(x)|.
+    # 4 source rows (ids 0-3), 3 target rows (ids 4-6); ids 7, 8 are query rows.
+    y = np.array([0, 1, 0, 1, 0, 1, 1])
+    sd = np.array([1, 1, 1, 1, -2, -2, -2])
+    h1 = np.array([0.2, 0.6, 0.1, 0.9, 0.3, 0.8, 0.4, 0.95, 0.2])
+    h2 = np.array([0.5, 0.7, 0.3, 0.6, 0.1, 0.9, 0.7, 0.45, 0.1])
+    stub = scripted(_ScriptedProba, [h1, h2])
+    model = TrAdaBoost(stub, n_estimators=2, hypothesis="proba").fit(ids(7), y, sample_domain=sd)
+
+    beta = 1 / (1 + math.sqrt(2 * math.log(4) / 2))
+    loss1 = np.abs(h1[:7] - y)  # [.2, .4, .1, .1, .3, .2, .6]
+    eps1 = (0.3 + 0.2 + 0.6) / 3
+    beta1 = eps1 / (1 - eps1)
+    w2 = np.r_[beta ** loss1[:4], beta1 ** -loss1[4:]]
+    loss2 = np.abs(h2[:7] - y)  # [.5, .3, .3, .4, .1, .1, .3]
+    eps2 = (w2[4] * 0.1 + w2[5] * 0.1 + w2[6] * 0.3) / w2[4:].sum()
+    beta2 = eps2 / (1 - eps2)
+    w3 = w2 * np.r_[beta ** loss2[:4], beta2 ** -loss2[4:]]
+    p1, p2, p3 = np.full(7, 1 / 7), w2 / w2.sum(), w3 / w3.sum()
+
+    assert_allclose(model.estimator_errors_, [eps1, eps2], rtol=1e-14)
+    assert_allclose(model.estimator_weights_, [-math.log(beta1), -math.log(beta2)], rtol=1e-14)
+    assert_allclose(model.source_weights_, [p1[:4], p2[:4]], rtol=1e-14)
+    assert_allclose(model.target_weights_, [p1[4:], p2[4:]], rtol=1e-14)
+    assert_allclose(model.weights_, p3[:4], rtol=1e-14)
+    # a source row that is right but unsure still loses weight; a target row gains
+    assert model.weights_[3] < p1[3] and model.target_weights_[1][2] > p1[6]
+
+    # the vote: h_f = 1 iff prod_t beta_t ** -h_t(x) >= prod_t beta_t ** -1/2, with real h_t
+    a = np.array([-math.log(beta1), -math.log(beta2)])
+    q1 = (a[0] * h1[7:] + a[1] * h2[7:]) / a.sum()
+    queries = np.array([[7.0], [8.0]])
+    assert_allclose(model.predict_proba(queries), np.column_stack([1 - q1, q1]), rtol=1e-14)
+    lhs = beta1 ** -h1[7:] * beta2 ** -h2[7:]
+    rhs = (beta1 * beta2) ** -0.5
+    assert_array_equal(model.predict(queries), (lhs >= rhs).astype(int))
+    # query 7 is class 1 (0.58), where a vote of labels would say 0 (round 2 outvotes round 1)
+    assert_array_equal(model.predict(queries), [1, 0])
+    assert a[1] > a[0]
+
+
+def test_the_probability_loss_of_several_classes_is_one_minus_p_of_the_true_class():
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(120, 4))
+    y = np.digitize(X[:, 0] + 0.7 * rng.normal(size=120), [-0.5, 0.5])
+    sd = np.where(np.arange(120) < 90, 1, -2)
+    model = TrAdaBoost(
+        DecisionTreeClassifier(max_depth=2), n_estimators=3, hypothesis="proba", random_state=0
+    )
+    model.fit(X, y, sample_domain=sd)
+    is_src = sd >= 0
+    p = np.r_[model.source_weights_[0], model.target_weights_[0]]
+    proba = model.estimators_[0].predict_proba(np.r_[X[is_src], X[~is_src]])
+    y_rows = np.r_[y[is_src], y[~is_src]]
+    loss = 1 - proba[np.arange(120), y_rows]
+    eps = np.dot(p[90:], loss[90:]) / p[90:].sum()
+    assert 0 < eps < 0.5
+    assert_allclose(model.estimator_errors_[0], eps, rtol=1e-12)
+    w = p * np.where(np.arange(120) < 90, model.beta_**loss, (eps / (1 - eps)) ** -loss)
+    assert_allclose(model.source_weights_[1], (w / w.sum())[:90], rtol=1e-12)
+    assert_allclose(model.target_weights_[1], (w / w.sum())[90:], rtol=1e-12)
+    # the vote: the weighted mean of the second-half learners' probabilities
+    X_new = rng.normal(size=(30, 4))
+    h = [est.predict_proba(X_new) for est in model.estimators_[second_half(3)]]
+    expected = weighted_mean_proba(h, model.estimator_weights_[second_half(3)])
+    assert_allclose(model.predict_proba(X_new), expected, rtol=1e-12)
+    assert_allclose(expected.sum(axis=1), 1.0, rtol=1e-14)
+
+
+def test_a_learner_that_fits_every_labelled_row_moves_no_weight_with_the_0_1_loss():
+    # 150 features, 100 + 20 rows: logistic regression separates every labelled row.
+    rng = np.random.default_rng(0)
+    d, n_s, n_lab = 150, 100, 20
+    Xs, Xt = rng.normal(size=(n_s, d)), rng.normal(size=(n_lab, d))
+    other = np.arange(n_s) < n_s // 2
+    ys = np.where(other, Xs[:, 1] > 0, Xs[:, 0] > 0).astype(int)
+    yt = (Xt[:, 0] > 0).astype(int)
+    X, y = np.vstack([Xs, Xt]), np.r_[ys, yt]
+    sd = np.r_[np.ones(n_s, dtype=int), np.full(n_lab, -2)]
+    learner = LogisticRegression(C=100.0, max_iter=5000)
+
+    with pytest.warns(UserWarning, match="no weight ever changed"):
+        zero_one = TrAdaBoost(learner, n_estimators=6, hypothesis="label")
+        zero_one.fit(X, y, sample_domain=sd)
+    assert np.all(zero_one.estimator_errors_ == 0)
+    assert_allclose(zero_one.weights_, np.full(n_s, 1 / (n_s + n_lab)), rtol=1e-12)
+    X_new = rng.normal(size=(200, d))
+    pooled = Pooled(learner).fit(X, y, sample_domain=sd)
+    assert_array_equal(zero_one.predict(X_new), pooled.predict(X_new))
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        soft = TrAdaBoost(learner, n_estimators=6, hypothesis="proba")
+        soft.fit(X, y, sample_domain=sd)
+    assert np.all(soft.estimator_errors_ > 0)
+    # every source row fell by beta ** (its summed loss 1 - p(true class)), so they moved
+    summed = sum(1 - est.predict_proba(Xs)[np.arange(n_s), ys] for est in soft.estimators_)
+    assert np.ptp(summed) > 1e-3
+    assert_allclose(
+        np.log(soft.weights_ / soft.weights_[0]),
+        (summed - summed[0]) * np.log(soft.beta_),
+        rtol=1e-6,
+        atol=1e-9,
+    )
+
+
 def test_the_update_functions():
     assert source_factor(4, 2) == pytest.approx(1 / (1 + math.sqrt(math.log(4))), rel=1e-15)
     assert source_factor(1, 10) == 1.0 and source_factor(0, 10) == 1.0
@@ -133,7 +254,8 @@ def test_without_source_rows_it_is_adaboost_on_the_target_rows():
     y = (X[:, 0] + X[:, 1] ** 2 + 0.5 * rng.normal(size=80) > 1).astype(int)
     stump = DecisionTreeClassifier(max_depth=1, random_state=0)
     N = 7
-    model = TrAdaBoost(stump, n_estimators=N).fit(X, y, sample_domain=np.full(80, -2))
+    model = TrAdaBoost(stump, n_estimators=N, hypothesis="label")
+    model.fit(X, y, sample_domain=np.full(80, -2))
 
     # discrete AdaBoost by hand: w_i <- w_i * (eps / (1 - eps)) ** -1[wrong], normalised
     w = np.full(80, 1 / 80)
@@ -183,7 +305,7 @@ def test_the_vote_uses_the_second_half_of_the_rounds_only():
         round_([3, 4, 5, 6, 7, 8, 9], 1, 1),
         round_([10, 11, 3, 4], 1, 1),
     ]
-    model = TrAdaBoost(scripted(_ScriptedClassifier, script), n_estimators=4)
+    model = TrAdaBoost(scripted(_ScriptedClassifier, script), n_estimators=4, hypothesis="label")
     model.fit(ids(12), y, sample_domain=sd)
     a = model.estimator_weights_
     assert a[0] > a[1:].sum() and a[1] > a[2] + a[3]  # the scenario below needs this
@@ -221,7 +343,7 @@ def test_a_round_without_target_error_gets_a_large_finite_vote_and_boosting_goes
     sd = np.array([1, 1, 1, 1, -2, -2, -2])
     perfect_on_target_wrong_on_source_0 = np.r_[1, y[1:]]
     script = [perfect_on_target_wrong_on_source_0, y, y]
-    model = TrAdaBoost(scripted(_ScriptedClassifier, script), n_estimators=3)
+    model = TrAdaBoost(scripted(_ScriptedClassifier, script), n_estimators=3, hypothesis="label")
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         model.fit(ids(7), y, sample_domain=sd)
@@ -241,7 +363,9 @@ def test_a_round_with_target_error_of_half_or_more_has_no_vote_and_boosting_goes
     sd = np.array([1, 1, 1, 1, -2, -2, -2])
     wrong = np.r_[1 - y[0], y[1:4], 1 - y[4:6], y[6]]  # source row 0, target rows 4, 5
     right = y.copy()
-    model = TrAdaBoost(scripted(_ScriptedClassifier, [wrong, right, right]), n_estimators=3)
+    model = TrAdaBoost(
+        scripted(_ScriptedClassifier, [wrong, right, right]), n_estimators=3, hypothesis="label"
+    )
     model.fit(ids(7), y, sample_domain=sd)
     beta = source_factor(4, 3)
     assert model.n_estimators_ == 3
@@ -260,8 +384,13 @@ def test_predict_proba_decision_function_and_predict_agree():
     X = rng.normal(size=(150, 4))
     y3 = np.digitize(X[:, 0] + 0.5 * X[:, 1] + 0.3 * rng.normal(size=150), [-0.5, 0.5])
     sd = np.where(np.arange(150) % 3 == 0, -2, 1)
-    for y in (y3, (y3 > 0).astype(int)):
-        model = TrAdaBoost(DecisionTreeClassifier(max_depth=2), n_estimators=8, random_state=0)
+    for hypothesis, y in itertools.product(("label", "proba"), (y3, (y3 > 0).astype(int))):
+        model = TrAdaBoost(
+            DecisionTreeClassifier(max_depth=2),
+            n_estimators=8,
+            hypothesis=hypothesis,
+            random_state=0,
+        )
         model.fit(X, y, sample_domain=sd)
         X_new = rng.normal(size=(100, 4))
         proba = model.predict_proba(X_new)
@@ -299,7 +428,9 @@ def test_an_estimator_without_sample_weight_is_a_type_error_before_any_fit():
             return self
 
     with pytest.raises(TypeError, match="sample_weight"):
-        TrAdaBoost(NoWeights()).fit(X, y, sample_domain=sd)
+        TrAdaBoost(NoWeights(), hypothesis="label").fit(X, y, sample_domain=sd)
+    with pytest.raises(TypeError, match="predict_proba"):
+        TrAdaBoost(NoWeights(), hypothesis="proba").fit(X, y, sample_domain=sd)
     assert NoWeights.fits == 0
     with pytest.raises(TypeError, match="sample_weight"):
         TrAdaBoostR2(KNeighborsRegressor()).fit(X, X[:, 0], sample_domain=sd)
@@ -330,6 +461,11 @@ def test_bad_parameters_and_estimators():
         TrAdaBoostR2(loss="huber").fit(X, X[:, 0], sample_domain=sd)
     with pytest.raises(ValueError, match="needs a classifier"):
         TrAdaBoost(Ridge()).fit(X, y, sample_domain=sd)
+    with pytest.raises(ValueError, match="hypothesis must be one of"):
+        TrAdaBoost(hypothesis="soft").fit(X, y, sample_domain=sd)
+    with pytest.raises(TypeError, match="probability=True"):
+        TrAdaBoost(SVC(), hypothesis="proba").fit(X, y, sample_domain=sd)
+    assert TrAdaBoost(SVC()).fit(X, y, sample_domain=sd).n_estimators_ == 20
     with pytest.raises(ValueError, match="needs a regressor"):
         TrAdaBoostR2(LogisticRegression()).fit(X, X[:, 0], sample_domain=sd)
 
@@ -371,7 +507,7 @@ def test_transfer_beats_the_target_only_learner_on_held_out_target_rows():
 
     target_only = LogisticRegression().fit(Xt[lab], yt[lab]).score(Xt[test], yt[test])
     pooled = Pooled().fit(X, y, sample_domain=sd).score(Xt[test], yt[test])
-    model = TrAdaBoost(n_estimators=20).fit(X, y, sample_domain=sd)
+    model = TrAdaBoost(n_estimators=20, hypothesis="label").fit(X, y, sample_domain=sd)
     transfer = model.score(Xt[test], yt[test])
     # 0.807 against 0.756 (target only) and 0.731 (pooled)
     assert transfer > target_only + 0.03
@@ -492,3 +628,16 @@ def test_r2_is_a_plain_regressor():
     for name in ("predict_proba", "predict_log_proba", "decision_function"):
         assert not hasattr(model, name)
     assert model.score(X, y) > 0.8
+
+
+def test_r2_warns_when_a_learner_that_interpolates_moves_no_weight():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(50, 3))
+    y = X @ np.array([1.0, -2.0, 0.5])
+    sd = np.r_[np.ones(40, dtype=int), np.full(10, -2)]
+    with pytest.warns(UserWarning, match="no weight ever changed"):
+        exact = TrAdaBoostR2(DecisionTreeRegressor(), n_estimators=4).fit(X, y, sample_domain=sd)
+    assert np.all(exact.estimator_errors_ == 0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        TrAdaBoostR2(Ridge(alpha=10.0), n_estimators=4).fit(X, y, sample_domain=sd)

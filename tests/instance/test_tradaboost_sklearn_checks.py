@@ -16,6 +16,7 @@ from tlearn.instance import TrAdaBoost, TrAdaBoostR2
 
 ESTIMATORS = [
     TrAdaBoost(n_estimators=3),
+    TrAdaBoost(n_estimators=3, hypothesis="proba"),
     TrAdaBoostR2(DecisionTreeRegressor(max_depth=4), n_estimators=5, loss="square"),
 ]
 

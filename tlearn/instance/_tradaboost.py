@@ -41,6 +41,7 @@ __all__ = [
     "source_factor",
     "target_error",
     "update_weights",
+    "weighted_mean_proba",
     "weighted_median",
     "weighted_vote",
 ]
@@ -48,6 +49,7 @@ __all__ = [
 #: A round's error is clipped to ``[MIN_ERROR, 1/2 - MIN_ERROR]`` before ``beta_t`` is formed.
 MIN_ERROR = 1e-10
 _LOSSES = ("linear", "square", "exponential")
+_HYPOTHESES = ("label", "proba")
 
 
 # --- the updates ------------------------------------------------------------------------
@@ -264,6 +266,31 @@ def weighted_vote(predicted, weights, n_classes):
     return votes / weights.sum()
 
 
+def weighted_mean_proba(probas, weights):
+    r"""The vote of real-valued hypotheses: :math:`\sum_t a_t p_t(k \mid x) / \sum_t a_t`.
+
+    For two classes with :math:`h_t(x) = p_t(1 \mid x) \in [0, 1]`, class 1
+    where this is at least 1/2 is Dai et al.'s rule :math:`\prod_t
+    \beta_t^{-h_t(x)} \ge \prod_t \beta_t^{-1/2}` read with real-valued
+    :math:`h_t` (take logs: :math:`\sum_t a_t h_t(x) \ge \frac12 \sum_t a_t`).
+
+    Parameters
+    ----------
+    probas : sequence of ndarray of shape (n_samples, n_classes)
+        :math:`p_t(k \mid x)` of each round.
+    weights : ndarray of shape (n_rounds,)
+        Vote :math:`a_t > 0` of each round.
+
+    Returns
+    -------
+    proba : ndarray of shape (n_samples, n_classes)
+        Rows sum to 1.
+    """
+    weights = np.asarray(weights, dtype=np.float64)
+    total = np.tensordot(weights, np.stack(probas), axes=1)
+    return total / weights.sum()
+
+
 def _argmax_last(votes):
     """Index of the largest vote per row; a tie goes to the later class (the paper's ``>=``)."""
     return votes.shape[1] - 1 - np.argmax(votes[:, ::-1], axis=1)
@@ -323,8 +350,10 @@ class _BaseTrAdaBoost(BaseInstanceTransfer):
     _requires_labeled_target = True
     # Whether a round whose target error reaches 1/2 ends the boosting.
     _stop_at_half = False
+    _no_loss_hint = "A weaker learner would let the weights move."
 
-    def _round_loss(self, y, y_pred):
+    def _round_loss(self, learner, X, y):
+        r"""The loss :math:`\ell_i^t \in [0, 1]` of the fitted round learner on every row."""
         raise NotImplementedError
 
     def _check_kind(self, estimator):
@@ -364,12 +393,15 @@ class _BaseTrAdaBoost(BaseInstanceTransfer):
         is_target = ~is_source
         n_rows = X_fit.shape[0]
 
+        if self._task() == "classification":
+            self.classes_ = np.unique(y_fit)
         template = clone(self._get_estimator())
         rng = None if self.random_state is None else check_random_state(self.random_state)
         beta = source_factor(int(is_source.sum()), self.n_estimators)
 
         weights = np.full(n_rows, 1.0 / n_rows)  # w^1: uniform
         estimators, errors, votes, distributions = [], [], [], []
+        moved = False  # whether any update changed any weight
         for t in range(self.n_estimators):
             p = weights / weights.sum()  # p^t
             learner = clone(template)
@@ -379,7 +411,7 @@ class _BaseTrAdaBoost(BaseInstanceTransfer):
             # the learner, and per-row multipliers (of C in SVC, for example)
             # that equal 1 when the weights are uniform.
             learner.fit(X_fit, y_fit, sample_weight=p * n_rows)
-            loss = self._round_loss(y_fit, learner.predict(X_fit))
+            loss = self._round_loss(learner, X_fit, y_fit)
             eps = target_error(p[is_target], loss[is_target])
             if self._stop_at_half and eps >= 0.5:
                 if t > 0:
@@ -402,6 +434,7 @@ class _BaseTrAdaBoost(BaseInstanceTransfer):
             votes.append(math.log(1.0 / beta_t))
             distributions.append(p)
             weights = update_weights(p, loss, is_source, beta, beta_t)
+            moved = moved or not np.array_equal(weights, p)
 
         distributions = np.asarray(distributions)
         final = weights / weights.sum()
@@ -414,8 +447,14 @@ class _BaseTrAdaBoost(BaseInstanceTransfer):
         self.weights_ = final[is_source]
         self.beta_ = beta
         self.n_estimators_ = len(estimators)
-        if self._task() == "classification":
-            self.classes_ = np.unique(y_fit)
+        if len(estimators) > 1 and not moved:
+            warnings.warn(
+                f"{type(self).__name__}: no round had a loss on any labelled row, so no "
+                "weight ever changed and every round refitted the same learner on the "
+                "same rows: the ensemble is the pooled learner. " + self._no_loss_hint,
+                UserWarning,
+                stacklevel=2,
+            )
         return self
 
     def _voters(self, X, sample_domain):
@@ -447,9 +486,16 @@ class TrAdaBoost(_BaseTrAdaBoost):
     1. :math:`p^t = w^t / \sum_i w_i^t`; fit the learner :math:`h_t` on every
        labelled row with ``sample_weight`` :math:`(n + m)\, p^t`;
     2. :math:`\varepsilon_t = \sum_{i \in T_s} w_i^t \ell_i^t / \sum_{i \in T_s} w_i^t`,
-       the error on the **target** rows only, with
-       :math:`\ell_i^t = 1[h_t(x_i) \ne c(x_i)]` (:math:`= |h_t(x_i) - c(x_i)|`
-       for classes :math:`\{0, 1\}`);
+       the error on the **target** rows only, with the paper's loss
+       :math:`\ell_i^t = |h_t(x_i) - c(x_i)|` read for the chosen
+       ``hypothesis``:
+
+       - ``"label"`` (default): :math:`h_t` is the predicted class, so
+         :math:`\ell_i^t = 1[h_t(x_i) \ne c(x_i)]`, the 0/1 loss;
+       - ``"proba"``: :math:`h_t` is the learner's class probability, so
+         :math:`\ell_i^t = 1 - p_t(c(x_i) \mid x_i)` (for two classes,
+         :math:`h_t(x) = p_t(1 \mid x) \in [0, 1]` and this is
+         :math:`|h_t(x_i) - c(x_i)|` exactly);
     3. :math:`\beta_t = \varepsilon_t / (1 - \varepsilon_t)` and
        :math:`\beta = 1 / (1 + \sqrt{2 \ln n / N})`;
     4. :math:`w_i^{t+1} = w_i^t \beta^{\ell_i^t}` on source rows (a source row
@@ -463,13 +509,15 @@ class TrAdaBoost(_BaseTrAdaBoost):
 
     .. math::
 
-        h_f(x) = \arg\max_k \sum_{t \in H} a_t \, 1[h_t(x) = k],
+        h_f(x) = \arg\max_k \sum_{t \in H} a_t \, h_{t,k}(x),
 
-    a tie going to the later class of ``classes_``. For two classes this is
-    the paper's :math:`h_f(x) = 1 \iff \prod_{t \in H} \beta_t^{-h_t(x)} \ge
+    with :math:`h_{t,k}(x) = p_t(k \mid x)` (``"proba"``) or
+    :math:`1[h_t(x) = k]` (``"label"``), a tie going to the later class of
+    ``classes_``. For two classes this is the paper's
+    :math:`h_f(x) = 1 \iff \prod_{t \in H} \beta_t^{-h_t(x)} \ge
     \prod_{t \in H} \beta_t^{-1/2}` (take logs: the vote for class 1 is at
     least half the total). For more classes it is AdaBoost.M1's extension
-    (Freund and Schapire 1997): the 0/1 loss and the same vote. Its
+    (Freund and Schapire 1997): the same loss and the same vote. Its
     requirement :math:`\varepsilon_t < 1/2` is harder for a weak learner to
     meet as the number of classes grows: rounds that miss it get no vote (see
     Notes), so use a learner that is better than chance on the target rows.
@@ -481,11 +529,32 @@ class TrAdaBoost(_BaseTrAdaBoost):
         ``None`` means ``LogisticRegression()`` (tlearn's default; a linear
         learner, as the SVMs of the paper's experiments). A tree stump
         (``DecisionTreeClassifier(max_depth=1)``) is the classic weak learner
-        of boosting; a learner that fits the few target rows perfectly makes
-        every :math:`\varepsilon_t = 0`, and the boosting then only filters
-        the source rows.
+        of boosting. With ``hypothesis="label"``, a learner that fits the few
+        target rows perfectly makes every :math:`\varepsilon_t = 0`, and the
+        boosting then only filters the source rows.
     n_estimators : int, default=20
         :math:`N`, the number of rounds. It also sets :math:`\beta`.
+    hypothesis : {"label", "proba"}, default="label"
+        What :math:`h_t` is in the loss and the vote: the learner's
+        ``predict`` (the paper's classifier) or its ``predict_proba`` (which
+        it must then have; for ``SVC`` set ``probability=True``).
+
+        - ``"label"``: only the rows that a round gets wrong move. A learner
+          that classifies every labelled row correctly (a flexible learner
+          on few rows in many dimensions) has loss 0 everywhere: no weight
+          moves and the ensemble is the pooled learner, which a
+          ``UserWarning`` reports.
+        - ``"proba"``: the loss is positive on correctly classified rows
+          too, so the weights move whatever the learner; but every target
+          row then gains weight in every round, and after many rounds a
+          few target rows can hold most of the weight.
+
+        Measured with logistic regression and 3 labelled target rows per
+        class (``benchmarks/instance_office_caltech.py``,
+        ``benchmarks/office31.py``): on Office-Caltech-10, where the 0/1 loss
+        never moves a weight, ``"proba"`` gains about 2 points; on the
+        Amazon reviews ``"label"`` is about 3 points better. Choose on
+        held-out labelled target rows.
     random_state : int, RandomState instance or None, default=None
         Seeds the ``random_state`` parameters of each round's learner (a
         new seed per round). ``None`` leaves them as given. The boosting
@@ -540,8 +609,9 @@ class TrAdaBoost(_BaseTrAdaBoost):
       weights stay as they are and the round has no say in the vote
       (:math:`a_t \approx 4 \cdot 10^{-10}`), while the source rows that it got
       wrong still fall by :math:`\beta`. AdaBoost.M1 stops at such a round;
-      here that would end most fits after one round. After an update the
-      previous learner has a weighted target error of exactly 1/2 (the
+      here that would end most fits after one round. With the 0/1 loss
+      (``"label"``), after an update the previous learner has a weighted
+      target error of exactly 1/2 (the
       AdaBoost identity :math:`\varepsilon \beta_t^{-1} / (\varepsilon
       \beta_t^{-1} + 1 - \varepsilon) = 1/2`), and when the many source rows
       dominate the fit the next learner is close to it: errors just above
@@ -557,9 +627,10 @@ class TrAdaBoost(_BaseTrAdaBoost):
       which is common.
 
     **Probabilities.** ``predict_proba`` is the normalised second-half vote
-    :math:`\sum_{t \in H} a_t 1[h_t(x) = k] / \sum_{t \in H} a_t` (it uses
-    the learners' class predictions, not their probabilities, so it exists
-    for any learner); ``predict`` is its arg max (ties to the later class),
+    :math:`\sum_{t \in H} a_t h_{t,k}(x) / \sum_{t \in H} a_t`: the
+    weighted mean of the learners' probabilities (``"proba"``), or of their
+    one-hot class predictions (``"label"``, which works for any learner);
+    ``predict`` is its arg max (ties to the later class),
     ``decision_function`` is ``proba[:, 1] - proba[:, 0]`` for two classes
     (``predict`` gives ``classes_[1]`` iff it is ``>= 0``) and ``proba``
     otherwise.
@@ -597,10 +668,21 @@ class TrAdaBoost(_BaseTrAdaBoost):
     array([1., 1., 1.])
     """
 
-    def __init__(self, estimator=None, *, n_estimators=20, random_state=None):
+    _no_loss_hint = (
+        "With a learner that fits every labelled row, use hypothesis='proba' "
+        "(the loss 1 - p(true class), which moves the weights) or a weaker learner."
+    )
+
+    def __init__(self, estimator=None, *, n_estimators=20, hypothesis="label", random_state=None):
         self.estimator = estimator
         self.n_estimators = n_estimators
+        self.hypothesis = hypothesis
         self.random_state = random_state
+
+    def _check_params(self):
+        super()._check_params()
+        if self.hypothesis not in _HYPOTHESES:
+            raise ValueError(f"hypothesis must be one of {_HYPOTHESES}; got {self.hypothesis!r}.")
 
     def _check_kind(self, estimator):
         if not is_classifier(estimator):
@@ -608,9 +690,27 @@ class TrAdaBoost(_BaseTrAdaBoost):
                 f"TrAdaBoost needs a classifier; got {type(estimator).__name__}. "
                 "Use TrAdaBoostR2 for regression."
             )
+        if self.hypothesis == "proba" and not hasattr(estimator, "predict_proba"):
+            raise TypeError(
+                f"hypothesis='proba' needs a learner with predict_proba; "
+                f"{type(estimator).__name__} has none (for SVC, set probability=True)."
+            )
 
-    def _round_loss(self, y, y_pred):
-        return (np.asarray(y_pred) != y).astype(np.float64)
+    def _round_loss(self, learner, X, y):
+        if self.hypothesis == "label":
+            return (np.asarray(learner.predict(X)) != y).astype(np.float64)
+        proba = self._learner_proba(learner, X)
+        true_class = np.searchsorted(self.classes_, y)
+        return np.clip(1.0 - proba[np.arange(len(y)), true_class], 0.0, 1.0)
+
+    def _learner_proba(self, learner, X):
+        """``learner.predict_proba(X)`` with its columns checked against ``classes_``."""
+        if not np.array_equal(getattr(learner, "classes_", self.classes_), self.classes_):
+            raise ValueError(
+                "A round's learner was fitted on classes "
+                f"{list(learner.classes_)}, not {list(self.classes_)}."
+            )
+        return np.asarray(learner.predict_proba(X), dtype=np.float64)
 
     def _class_indices(self, y_pred):
         y_pred = np.asarray(y_pred)
@@ -635,6 +735,8 @@ class TrAdaBoost(_BaseTrAdaBoost):
             Columns follow ``classes_``; rows sum to 1.
         """
         X, learners, votes = self._voters(X, sample_domain)
+        if self.hypothesis == "proba":
+            return weighted_mean_proba([self._learner_proba(h, X) for h in learners], votes)
         predicted = np.stack([self._class_indices(h.predict(X)) for h in learners])
         return weighted_vote(predicted, votes, len(self.classes_))
 
@@ -841,8 +943,8 @@ class TrAdaBoostR2(_BaseTrAdaBoost):
                 "Use TrAdaBoost for classification."
             )
 
-    def _round_loss(self, y, y_pred):
-        return adjusted_errors(y, y_pred, self.loss)
+    def _round_loss(self, learner, X, y):
+        return adjusted_errors(y, learner.predict(X), self.loss)
 
     def predict(self, X, sample_domain=None):
         """Weighted median of the second-half learners' predictions.
