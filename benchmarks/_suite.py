@@ -273,9 +273,25 @@ def load_tasks(dataset, tasks, *, feature="surf", decaf_layer="fc8", rows=None, 
 # ============================================================================ methods
 
 UNSUPERVISED = ("source-only", "TCA", "SA", "CORAL", "KMM")
-FEW_LABEL = ("source-only", "target-only", "pooled", "TrAdaBoost", "shared prior")
+FEW_LABEL = (
+    "source-only",
+    "target-only",
+    "pooled",
+    "TrAdaBoost",
+    "TrAdaBoost (proba)",
+    "shared prior",
+)
 #: The methods that use source data: below source-only they show negative transfer.
-TRANSFER = ("TCA", "SA", "CORAL", "KMM", "pooled", "TrAdaBoost", "shared prior")
+TRANSFER = (
+    "TCA",
+    "SA",
+    "CORAL",
+    "KMM",
+    "pooled",
+    "TrAdaBoost",
+    "TrAdaBoost (proba)",
+    "shared prior",
+)
 #: (protocol, method) -> the peers' libraries that have it; baselines are the same
 #: scikit-learn fit in every library, so they are run once (tlearn).
 PEER_METHODS = {
@@ -339,7 +355,10 @@ def default_settings(labels_per_class=3, seeds=(0, 1, 2, 3, 4), blas_threads=1):
             "target rows (tlearn's median_heuristic_gamma, 1,000-row subsample seeded 0; target "
             "features only, no label), B = 1000, eps = (sqrt(n_s) - 1) / sqrt(n_s): Huang et "
             "al.'s values, as kmm_amazon.py and instance_office_caltech.py",
-            "tradaboost": "20 rounds (tlearn's default), as instance_office_caltech.py",
+            "tradaboost": "20 rounds (tlearn's default), as instance_office_caltech.py; "
+            "TrAdaBoost with hypothesis='label' (tlearn's default: the paper's 0/1 loss and a "
+            "vote of labels), TrAdaBoost (proba) with hypothesis='proba' (the loss "
+            "1 - p(true class) and a vote of probabilities)",
             "target_only": "C by cross-validation inside the labelled target rows over the C "
             "grid (ties to the smaller C); with one label in some class, C = 1",
             "shared_prior": "prior = the source-only model (dict form); reg in "
@@ -582,7 +601,10 @@ def fit_method(method, library, data, C, settings, seed=0):
             "source-only": lambda: SourceOnly(clf),
             "pooled": lambda: Pooled(clf),
             "TrAdaBoost": lambda: TrAdaBoost(
-                clf, n_estimators=s["tradaboost_n_estimators"], random_state=0
+                clf, n_estimators=s["tradaboost_n_estimators"], hypothesis="label", random_state=0
+            ),
+            "TrAdaBoost (proba)": lambda: TrAdaBoost(
+                clf, n_estimators=s["tradaboost_n_estimators"], hypothesis="proba", random_state=0
             ),
             "TCA": lambda: TCA(
                 clf, n_components=k_tca, mu=s["tca_mu"], kernel="linear", random_state=0

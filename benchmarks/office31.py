@@ -11,6 +11,7 @@ Office-31, 12 for the others) beside the baselines, under two protocols:
   labelled, the whole target domain is unlabelled in ``fit`` and is the test set;
 - few labels (``--labels-per-class K``, 3 by default, drawn by each of
   ``--seeds``, 0..4 by default): source-only, target-only, pooled, TrAdaBoost
+  (with its default 0/1 loss, and with ``hypothesis="proba"``)
   and the shared-prior logistic regression (``SharedPriorLogisticRegression``,
   its ``reg`` chosen by cross-validation inside the labelled target rows). The
   other target rows are the test rows; their features are unlabelled target rows
@@ -104,6 +105,7 @@ LABELS = {
     "target-only": "target-only",
     "pooled": "pooled",
     "TrAdaBoost": "TrAdaBoost",
+    "TrAdaBoost (proba)": "TrAdaBoost (proba)",
     "shared prior": "SharedPriorLogisticRegression",
 }
 PROTOCOLS = {"unsupervised": _suite.UNSUPERVISED, "few-label": _suite.FEW_LABEL}
@@ -604,10 +606,8 @@ def print_results(plan, records, info, summary):
 # ============================================================================ files
 
 
-def plot(summary, tasks, path, title):
-    import matplotlib
-
-    matplotlib.use("Agg")
+def chart(summary, tasks, title):
+    """The accuracy chart: one panel per protocol, tlearn's methods per task; a Figure."""
     import matplotlib.pyplot as plt
 
     columns = [*tasks, "mean"]
@@ -641,6 +641,17 @@ def plot(summary, tasks, path, title):
             ax.axvline(sep, color="0.9", lw=0.5, zorder=0)
         ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     fig.suptitle(title)
+    return fig
+
+
+def plot(summary, tasks, path, title):
+    """Write :func:`chart` to ``path`` (PNG), off screen."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig = chart(summary, tasks, title)
     fig.savefig(path, dpi=110)
     plt.close(fig)
 
