@@ -101,3 +101,18 @@ def test_bad_parameters(params, match):
     Xs, ys, Xt = _domains()
     with pytest.raises(ValueError, match=match):
         SubspaceAlignment(**params).fit(*stack_domains(Xs, ys, Xt))
+
+
+@pytest.mark.parametrize("n_samples", [40, 400])  # fewer and more rows than features
+def test_pca_basis_matches_the_svd_of_the_centred_rows_on_both_routes(n_samples):
+    rng = np.random.default_rng(1)
+    d = 60
+    X = rng.normal(size=(n_samples, d)) * np.linspace(5, 0.1, d) + 3.0
+    mean, basis, variances = pca_basis(X, 10)
+    _, s, Vt = np.linalg.svd(X - X.mean(0), full_matrices=False)
+    assert variances.shape == (min(n_samples, d),)
+    assert_allclose(variances, s**2 / (n_samples - 1), rtol=1e-9, atol=1e-9 * s[0] ** 2)
+    assert_allclose(np.abs(basis.T @ Vt[:10].T), np.eye(10), atol=1e-8)
+    assert_allclose(basis.T @ basis, np.eye(10), atol=1e-12)
+    # the sign rule: each axis's largest-magnitude entry is positive
+    assert np.all(basis[np.argmax(np.abs(basis), axis=0), np.arange(10)] > 0)
