@@ -43,23 +43,36 @@ Writes markdown to stdout, and CSV, JSON and a log-log PNG of time against
 from __future__ import annotations
 
 import argparse
-import csv
-import datetime
 import json
 import os
 import platform
 import sys
 import time
+from operator import itemgetter
 from pathlib import Path
 
-from _common import (
-    RESULTS_DIR,
-    module_imports,
-    package_versions,
-    reset_peak,
-    run_repeated,
-    run_worker,
-    status_kb,
+from _common import fmt_ratio, run_repeated, status_kb
+from _speed import (
+    available_libraries,
+    fit_time,
+    header_text,
+    import_baselines,
+    import_modules,
+    new_report,
+    parse_sizes,
+    peak_memory,
+    plot_lines,
+    pyplot,
+    ratio_rows,
+    run_line,
+    size_table,
+    status_text,
+    timed_fit,
+    titled_table,
+    warning_lines,
+    worker_env,
+    worker_main,
+    write_results,
 )
 
 N_FEATURES = 50
@@ -83,7 +96,7 @@ METHODS = {
     "CORAL": ("tlearn", "skada", "adapt"),
     "SA": ("tlearn", "skada", "adapt"),
 }
-PEERS = ("skada", "adapt")
+PEER_MODULES = {"skada": "skada", "adapt": "adapt.feature_based"}
 
 SCRIPT = Path(__file__).resolve()
 
@@ -91,22 +104,18 @@ SCRIPT = Path(__file__).resolve()
 # ============================================================================ worker side
 
 
+#: What every worker imports, and what a worker of each library imports besides.
+WORKER_IMPORTS = ("numpy", "sklearn.linear_model", "tlearn.datasets")
+LIBRARY_IMPORTS = {
+    "tlearn": ("tlearn.feature",),
+    "skada": ("skada",),
+    "adapt": ("adapt.feature_based",),
+}
+
+
 def _import_library(library):
     """Import what a worker of ``library`` needs; the baseline imports exactly the same."""
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    import numpy  # noqa: F401
-    from sklearn.linear_model import LogisticRegression  # noqa: F401
-
-    from tlearn.datasets import make_domain_shift  # noqa: F401
-
-    if library == "tlearn":
-        import tlearn.feature  # noqa: F401
-    elif library == "skada":
-        import skada  # noqa: F401
-    elif library == "adapt":
-        import adapt.feature_based  # noqa: F401
-    else:
-        raise ValueError(library)
+    import_modules((*WORKER_IMPORTS, *LIBRARY_IMPORTS[library]))
 
 
 def _make_estimator(library, method, n_landmarks):
@@ -165,22 +174,18 @@ def _make_estimator(library, method, n_landmarks):
     }[method]()
 
 
-def worker(spec_path):
-    """Run one fit described by the JSON file ``spec_path``; write ``result.json`` beside it."""
-    spec = json.loads(Path(spec_path).read_text())
-    out_dir = Path(spec_path).parent
-    library = spec["library"]
-    _import_library(library)
-    result = {"vmhwm_after_import_kb": status_kb("VmHWM")}
-    if spec["method"] is None:  # baseline: imports only
-        (out_dir / "result.json").write_text(json.dumps(result))
-        return
+def _fit_cell(spec, out_dir, result):
+    """Fit one (library, method) on ``n`` rows per domain, then predict the target rows.
+
+    Both are within the time cap (no ``done`` mark); only the fit is in ``fit_seconds``.
+    """
     import warnings
 
     import numpy as np
 
     from tlearn.datasets import make_domain_shift
 
+    library = spec["library"]
     n = spec["n"]
     X, y_true, sample_domain = make_domain_shift(
         "covariate",
@@ -196,97 +201,61 @@ def worker(spec_path):
     y = np.where(source, y_true, -1)
     Xs, ys, Xt, yt = X[source], y[source], X[~source], y_true[~source]
     est = _make_estimator(library, spec["method"], spec["n_landmarks"])
-    result["vmrss_before_fit_kb"] = status_kb("VmRSS")
-    result["peak_reset"] = reset_peak()
-    (out_dir / "ready").touch()  # the parent's clock for --max-seconds starts here
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        start = time.perf_counter()
+
+    def fit():
         if library == "adapt":
             est.fit(Xs, ys, Xt=Xt)
         else:
             est.fit(X, y, sample_domain=sample_domain)
-        result["fit_seconds"] = time.perf_counter() - start
-        result["vmhwm_fit_kb"] = status_kb("VmHWM")
+
+    _, fit_warnings = timed_fit(out_dir, result, fit, done=False)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
         start = time.perf_counter()
         y_pred = est.predict(Xt, domain="tgt") if library == "adapt" else est.predict(Xt)
         result["predict_seconds"] = time.perf_counter() - start
     result["accuracy"] = 100.0 * float(np.mean(y_pred == yt))
     result["vmhwm_kb"] = status_kb("VmHWM")
-    result["warnings"] = sorted(
-        {f"{w.category.__name__}: {str(w.message).splitlines()[0][:160]}" for w in caught}
-    )
+    result["warnings"] = warning_lines([*fit_warnings, *caught])
     if library == "tlearn" and hasattr(est, "solver_"):
         result["solver"] = est.solver_
-    (out_dir / "result.json").write_text(json.dumps(result))
+
+
+def worker(spec_path):
+    """Run one fit described by the JSON file ``spec_path``; write ``result.json`` beside it."""
+    worker_main(spec_path, _import_library, _fit_cell)
 
 
 # ============================================================================ parent side
 
 
-def peer_available(library, env):
-    """Whether ``library`` imports in a subprocess (without importing it here)."""
-    return module_imports({"skada": "skada", "adapt": "adapt.feature_based"}[library], env)
-
-
-def _ratio(x):
-    return f"{x:.0f}x" if x >= 100 else f"{x:.1f}x" if x >= 1 else f"{x:.2f}x"
-
-
-def cell_time(r):
-    return f"{r['fit_seconds']:.3g}" if r["status"] == "ok" else r["status"]
-
-
-def cell_mem(r):
-    return f"{r['peak_mb']:.0f}" if r["status"] == "ok" else r["status"]
-
-
 def cell_acc(r):
-    return f"{r['accuracy']:.2f}" if r["status"] == "ok" else r["status"]
+    """The target accuracy of a finished run (%)."""
+    return f"{r['accuracy']:.2f}"
 
 
-def table(title, rows_by_key, sizes, cell, keys):
-    lines = [
-        f"### {title}\n",
-        "| method | library | " + " | ".join(f"n={n:,}" for n in sizes) + " |",
-    ]
-    lines.append("|---|---|" + "---|" * len(sizes))
-    for method, library in keys:
-        cells = []
-        for n in sizes:
-            r = rows_by_key.get((library, method, n))
-            cells.append("—" if r is None else cell(r))
-        lines.append(f"| {method} | {library} | " + " | ".join(cells) + " |")
-    return "\n".join(lines)
+def _ratio_cell(ours, theirs):
+    """Peer fit time / tlearn's, a bound if the peer was killed, or why there is no ratio."""
+    if ours is None or theirs is None:
+        return "—"
+    if ours["status"] != "ok":
+        return f"tlearn {ours['status']}"
+    if theirs["status"] != "ok" and "elapsed_seconds" in theirs:
+        bound = theirs["elapsed_seconds"] / ours["fit_seconds"]
+        return f"{theirs['status']} (> {fmt_ratio(bound)})"
+    if theirs["status"] != "ok":
+        return theirs["status"]
+    return fmt_ratio(theirs["fit_seconds"] / ours["fit_seconds"])
 
 
-def ratio_table(rows_by_key, sizes, methods, peers):
-    lines = [
-        "### Peer fit time / tlearn fit time (> 1: tlearn is faster)\n",
-        "| method | peer | " + " | ".join(f"n={n:,}" for n in sizes) + " |",
-        "|---|---|" + "---|" * len(sizes),
-    ]
-    for method in methods:
-        for peer in peers:
-            if peer not in METHODS[method]:
-                continue
-            cells = []
-            for n in sizes:
-                ours = rows_by_key.get(("tlearn", method, n))
-                theirs = rows_by_key.get((peer, method, n))
-                if ours is None or theirs is None:
-                    cells.append("—")
-                elif ours["status"] != "ok":
-                    cells.append(f"tlearn {ours['status']}")
-                elif theirs["status"] != "ok" and "elapsed_seconds" in theirs:
-                    bound = theirs["elapsed_seconds"] / ours["fit_seconds"]
-                    cells.append(f"{theirs['status']} (> {_ratio(bound)})")
-                elif theirs["status"] != "ok":
-                    cells.append(theirs["status"])
-                else:
-                    cells.append(_ratio(theirs["fit_seconds"] / ours["fit_seconds"]))
-            lines.append(f"| {method} | {peer} | " + " | ".join(cells) + " |")
-    return "\n".join(lines)
+def ratio_table(by_key, sizes, methods, peers):
+    """Peer fit time / tlearn's, a row per (method, peer) that has the method."""
+    keys = [(m, peer) for m in methods for peer in peers if peer in METHODS[m]]
+    return titled_table(
+        "Peer fit time / tlearn fit time (> 1: tlearn is faster)",
+        ["method", "peer", *(f"n={n:,}" for n in sizes)],
+        ratio_rows(keys, sizes, by_key, lambda k: (k[0], "tlearn"), cell=_ratio_cell),
+    )
 
 
 def _libraries(report):
@@ -306,37 +275,39 @@ def header(report):
         f"Caps: {s['max_seconds']:g} s per fit and predict, {s['max_memory_gb']:g} GB per "
         f"process; BLAS threads: {s['blas_threads'] or 'default'}; CPUs: "
         f"{report['machine']['cpus']}; repeats per cell: {s.get('repeats', 1)} (fastest kept).",
-        f"Libraries: {', '.join(_libraries(report))}.",
     ]
-    for peer, why in report["peers_not_run"].items():
-        lines.append(f"Not run: {peer} (import failed: {why}).")
-    return "\n".join(lines) + "\n"
+    return header_text(lines, _libraries(report), report["peers_not_run"])
 
 
 def render(report):
     """The markdown tables of a finished run (``report`` as written to the JSON file)."""
     s, rows, libraries = report["settings"], report["rows"], _libraries(report)
     sizes, lowrank_sizes = s["sizes"], s["lowrank_sizes"]
-    by_key = {(r["library"], r["method"], r["n"]): r for r in rows}
+    by_key = {(r["method"], r["library"], r["n"]): r for r in rows}
     methods = [m for m in METHODS if any(r["method"] == m for r in rows)]
     dense_methods = [m for m in methods if m != "TCA rbf low-rank"]
     keys = [(m, lib) for m in dense_methods for lib in METHODS[m] if lib in libraries]
     mem_title = "Peak memory (MB above the import-only baseline; includes the data)"
     out = []
+
+    def table(title, sizes, keys, text):
+        head = ["method", "library"]
+        out.append(size_table(title, head, keys, sizes, by_key, text, failed=itemgetter("status")))
+
     if dense_methods:
         out.append(
             f"## Exact methods, n source = n target in {', '.join(f'{n:,}' for n in sizes)}\n"
         )
-        out.append(table("Fit time (s)", by_key, sizes, cell_time, keys) + "\n")
+        table("Fit time (s)", sizes, keys, fit_time)
         if len(libraries) > 1:
-            out.append(ratio_table(by_key, sizes, dense_methods, libraries[1:]) + "\n")
-        out.append(table(mem_title, by_key, sizes, cell_mem, keys) + "\n")
-        out.append(table("Target accuracy (%)", by_key, sizes, cell_acc, keys) + "\n")
-    ours = by_key.get(("tlearn", "TCA rbf", 2000))
+            out.append(ratio_table(by_key, sizes, dense_methods, libraries[1:]))
+        table(mem_title, sizes, keys, peak_memory)
+        table("Target accuracy (%)", sizes, keys, cell_acc)
+    ours = by_key.get(("TCA rbf", "tlearn", 2000))
     peers_ok = [
-        by_key[(p, "TCA rbf", 2000)]
+        by_key[("TCA rbf", p, 2000)]
         for p in libraries[1:]
-        if by_key.get((p, "TCA rbf", 2000), {}).get("status") == "ok"
+        if by_key.get(("TCA rbf", p, 2000), {}).get("status") == "ok"
     ]
     if ours and ours["status"] == "ok" and peers_ok:
         best = min(peers_ok, key=lambda r: r["fit_seconds"])
@@ -344,16 +315,16 @@ def render(report):
         out.append(
             f"**Exact-kernel TCA rbf at n = 2,000 per domain:** tlearn {t_ours:.2f} s "
             f"({ours.get('solver')}), fastest peer {best['library']} {t_peer:.2f} s: "
-            f"{_ratio(t_peer / t_ours)}; target accuracy "
+            f"{fmt_ratio(t_peer / t_ours)}; target accuracy "
             f"{ours['accuracy']:.2f} vs {best['accuracy']:.2f}.\n"
         )
     if "TCA rbf low-rank" in methods:
         lr_keys = [("TCA rbf low-rank", "tlearn")]
         out.append(f"## Low-rank TCA (rbf, Nystrom, {s['n_landmarks']} landmarks), tlearn\n")
-        out.append(table("Fit time (s)", by_key, lowrank_sizes, cell_time, lr_keys) + "\n")
-        out.append(table(mem_title, by_key, lowrank_sizes, cell_mem, lr_keys) + "\n")
-        out.append(table("Target accuracy (%)", by_key, lowrank_sizes, cell_acc, lr_keys) + "\n")
-        big = by_key.get(("tlearn", "TCA rbf low-rank", max(lowrank_sizes)))
+        table("Fit time (s)", lowrank_sizes, lr_keys, fit_time)
+        table(mem_title, lowrank_sizes, lr_keys, peak_memory)
+        table("Target accuracy (%)", lowrank_sizes, lr_keys, cell_acc)
+        big = by_key.get(("TCA rbf low-rank", "tlearn", max(lowrank_sizes)))
         if big and big["status"] == "ok":
             n_big = max(lowrank_sizes)
             out.append(
@@ -370,36 +341,25 @@ def render(report):
 
 
 def plot(rows, path):
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    styles = {"tlearn": "-", "skada": "--", "adapt": ":"}
-    markers = {"tlearn": "o", "skada": "s", "adapt": "^"}
+    plt = pyplot()
     colors = dict(zip(METHODS, plt.rcParams["axes.prop_cycle"].by_key()["color"]))
     fig, ax = plt.subplots(figsize=(8, 5.5))
-    for method, libraries in METHODS.items():
-        for library in libraries:
-            pts = sorted(
+    lines = [
+        (
+            library,
+            colors[method],
+            f"{method} ({library})",
+            sorted(
                 (r["n"], r["fit_seconds"])
                 for r in rows
                 if r["method"] == method and r["library"] == library and r["status"] == "ok"
-            )
-            if pts:
-                ax.plot(
-                    *zip(*pts),
-                    styles[library],
-                    marker=markers[library],
-                    color=colors[method],
-                    label=f"{method} ({library})",
-                )
-    ax.set_xscale("log")
-    ax.set_yscale("log")
-    ax.set_xlabel("rows per domain (n source = n target), d = 50")
-    ax.set_ylabel("fit time (s)")
+            ),
+        )
+        for method, libraries in METHODS.items()
+        for library in libraries
+    ]
+    plot_lines(ax, lines, "fit time (s)", N_FEATURES)
     ax.set_title("Feature-based transfer: fit time vs n (one fresh process per fit)")
-    ax.grid(True, which="both", alpha=0.3)
     ax.legend(fontsize=7, ncol=2)
     fig.tight_layout()
     fig.savefig(path, dpi=120)
@@ -444,11 +404,10 @@ def main(argv=None):
         print(render(report))
         return
 
-    def ints(text, default):
-        return tuple(int(v) for v in text.split(",")) if text else default
-
-    sizes = ints(args.sizes, QUICK_DENSE_SIZES if args.quick else DENSE_SIZES)
-    lowrank_sizes = ints(args.lowrank_sizes, QUICK_LOWRANK_SIZES if args.quick else LOWRANK_SIZES)
+    sizes = parse_sizes(args.sizes, QUICK_DENSE_SIZES if args.quick else DENSE_SIZES)
+    lowrank_sizes = parse_sizes(
+        args.lowrank_sizes, QUICK_LOWRANK_SIZES if args.quick else LOWRANK_SIZES
+    )
     methods = tuple(METHODS)
     if args.methods:
         methods = tuple(m.strip() for m in args.methods.split(","))
@@ -456,111 +415,65 @@ def main(argv=None):
         if bad:
             parser.error(f"unknown methods {bad}; choose among {', '.join(METHODS)}")
 
-    env = dict(os.environ)
-    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    if args.blas_threads:
-        for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-            env[var] = str(args.blas_threads)
+    env = worker_env(args.blas_threads)
     max_memory_kb = int(args.max_memory_gb * 1024**2)
+    libraries, missing = available_libraries({} if args.no_peers else PEER_MODULES, env)
 
-    libraries = ["tlearn"]
-    missing = {}
-    if not args.no_peers:
-        for peer in PEERS:
-            ok, why = peer_available(peer, env)
-            if ok:
-                libraries.append(peer)
-            else:
-                missing[peer] = why
-
-    report = {
-        "benchmark": "feature_speed",
-        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-        "command": [sys.executable, *sys.argv],
-        "settings": {
-            "n_features": N_FEATURES,
-            "n_components": N_COMPONENTS,
-            "mu": MU,
-            "peer_mu": 1 / MU,
-            "gamma": GAMMA,
-            "coral_lambda": CORAL_LAMBDA,
-            "skada_coral_reg": CORAL_LAMBDA / (1 + CORAL_LAMBDA),
-            "n_landmarks": args.landmarks,
-            "sizes": sizes,
-            "lowrank_sizes": lowrank_sizes,
-            "max_seconds": args.max_seconds,
-            "max_memory_gb": args.max_memory_gb,
-            "blas_threads": args.blas_threads,
-            "repeats": args.repeats,
-            "classifier": "LogisticRegression()",
-            "data": f"make_domain_shift('covariate', n_features={N_FEATURES}, n_classes=3, "
-            "strength=2)",
-        },
-        "versions": package_versions(),
-        "machine": {"cpus": os.cpu_count(), "platform": platform.platform()},
-        "libraries": libraries,
-        "peers_not_run": missing,
-        "import_baseline_mb": {},
-        "rows": [],
+    settings = {
+        "n_features": N_FEATURES,
+        "n_components": N_COMPONENTS,
+        "mu": MU,
+        "peer_mu": 1 / MU,
+        "gamma": GAMMA,
+        "coral_lambda": CORAL_LAMBDA,
+        "skada_coral_reg": CORAL_LAMBDA / (1 + CORAL_LAMBDA),
+        "n_landmarks": args.landmarks,
+        "sizes": sizes,
+        "lowrank_sizes": lowrank_sizes,
+        "max_seconds": args.max_seconds,
+        "max_memory_gb": args.max_memory_gb,
+        "blas_threads": args.blas_threads,
+        "repeats": args.repeats,
+        "classifier": "LogisticRegression()",
+        "data": f"make_domain_shift('covariate', n_features={N_FEATURES}, n_classes=3, strength=2)",
     }
+    machine = {"cpus": os.cpu_count(), "platform": platform.platform()}
+    report = new_report("feature_speed", settings, machine, libraries, missing)
     print(header(report), flush=True)
 
-    baselines = report["import_baseline_mb"]
-    for library in libraries:
-        r = run_worker(
-            SCRIPT, {"library": library, "method": None}, args.max_seconds, max_memory_kb, env
-        )
-        baselines[library] = r.get("vmhwm_after_import_kb", 0) / 1024
-        print(f"  import baseline {library}: {baselines[library]:.0f} MB", file=sys.stderr)
+    baselines = import_baselines(SCRIPT, libraries, "method", args.max_seconds, max_memory_kb, env)
+    report["import_baseline_mb"] = baselines
 
-    rows = report["rows"]
+    def measure(row):
+        spec = {**row, "n_landmarks": args.landmarks}
+        r = run_repeated(SCRIPT, spec, args.repeats, args.max_seconds, max_memory_kb, env)
+        row.update(r)
+        if r["status"] == "ok":
+            row["peak_mb"] = r["vmhwm_kb"] / 1024 - baselines[row["library"]]
+            row["fit_increase_mb"] = (
+                (r["vmhwm_fit_kb"] - r["vmrss_before_fit_kb"]) / 1024 if r["peak_reset"] else None
+            )
+            shown = f"{r['fit_seconds']:.2f} s, {row['peak_mb']:.0f} MB, "
+            shown += f"acc {r['accuracy']:.2f}"
+        else:
+            shown = status_text(r)
+        print(
+            f"  {row['method']:<17} {row['library']:<7} n={row['n']:<7,} {shown}",
+            file=sys.stderr,
+            flush=True,
+        )
+        return r["status"]
+
     for method in methods:
+        line_sizes = lowrank_sizes if method == "TCA rbf low-rank" else sizes
         for library in METHODS[method]:
-            if library not in libraries:
-                continue
-            failed = None
-            for n in lowrank_sizes if method == "TCA rbf low-rank" else sizes:
-                row = {"library": library, "method": method, "n": n}
-                if failed:
-                    row.update(
-                        status=failed["status"],
-                        skipped=f"{failed['status']} at n={failed['n']:,}",
-                    )
-                    rows.append(row)
-                    continue
-                spec = {
-                    "library": library,
-                    "method": method,
-                    "n": n,
-                    "n_landmarks": args.landmarks,
-                }
-                r = run_repeated(SCRIPT, spec, args.repeats, args.max_seconds, max_memory_kb, env)
-                row.update(r)
-                if r["status"] == "ok":
-                    row["peak_mb"] = r["vmhwm_kb"] / 1024 - baselines[library]
-                    row["fit_increase_mb"] = (
-                        (r["vmhwm_fit_kb"] - r["vmrss_before_fit_kb"]) / 1024
-                        if r["peak_reset"]
-                        else None
-                    )
-                else:
-                    failed = {"status": r["status"], "n": n}
-                rows.append(row)
-                if r["status"] == "ok":
-                    shown = f"{r['fit_seconds']:.2f} s, {row['peak_mb']:.0f} MB, "
-                    shown += f"acc {r['accuracy']:.2f}"
-                else:
-                    shown = r["status"] + (f" ({r['error']})" if r.get("error") else "")
-                print(
-                    f"  {method:<17} {library:<7} n={n:<7,} {shown}",
-                    file=sys.stderr,
-                    flush=True,
-                )
+            if library in libraries:
+                fields = {"library": library, "method": method}
+                run_line(report["rows"], fields, line_sizes, measure, "{status} at n={n:,}")
 
     report["machine"]["load_average_at_end"] = os.getloadavg()
     print(render(report))
 
-    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
     stem = args.output or ("feature_speed_quick" if args.quick else "feature_speed")
     fields = [
         "library",
@@ -577,13 +490,8 @@ def main(argv=None):
         "skipped",
         "error",
     ]
-    with open(RESULTS_DIR / f"{stem}.csv", "w", newline="") as fh:
-        writer = csv.DictWriter(fh, fieldnames=fields, extrasaction="ignore")
-        writer.writeheader()
-        writer.writerows(rows)
-    (RESULTS_DIR / f"{stem}.json").write_text(json.dumps(report, indent=2) + "\n")
-    plot(rows, RESULTS_DIR / f"{stem}.png")
-    print(f"Wrote {RESULTS_DIR / stem}.csv, .json and .png.")
+    path = write_results(stem, fields, report, plot)
+    print(f"Wrote {path}.csv, .json and .png.")
 
 
 if __name__ == "__main__":

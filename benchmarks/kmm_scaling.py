@@ -50,28 +50,35 @@ Writes markdown to stdout, and CSV, JSON and a log-log PNG of time against
 from __future__ import annotations
 
 import argparse
-import datetime
 import json
 import os
 import sys
-import time
 from pathlib import Path
 
-from _common import (
-    RESULTS_DIR,
-    fmt_ratio,
-    kmm_mmd2,
-    kmm_violation,
-    load_text,
-    machine_info,
-    markdown_table,
-    module_imports,
-    package_versions,
-    reset_peak,
-    run_worker,
-    status_kb,
-    write_csv,
-    write_json,
+from _common import fmt_ratio, kmm_mmd2, kmm_violation, load_text, machine_info
+from _speed import (
+    available_libraries,
+    caps_line,
+    fit_time,
+    header_text,
+    import_baselines,
+    import_modules,
+    new_report,
+    parse_sizes,
+    peak_memory,
+    plot_lines,
+    pyplot,
+    ratio_rows,
+    run_cell,
+    run_line,
+    size_table,
+    status_text,
+    timed_fit,
+    titled_table,
+    warning_lines,
+    worker_env,
+    worker_main,
+    write_results,
 )
 
 SCRIPT = Path(__file__).resolve()
@@ -99,31 +106,25 @@ REFERENCE = VARIANTS[0]
 QUICK_VARIANTS = tuple(
     v for v in VARIANTS if v not in {("skada", "scipy"), ("adapt", "max_size=1000")}
 )
-PEERS = ("skada", "adapt")
 PEER_MODULES = {"skada": "skada", "adapt": "adapt.instance_based"}
 
 
 # ============================================================================ worker side
 
 
+#: What every worker imports, and what a worker of each library imports besides.
+WORKER_IMPORTS = ("numpy", "sklearn.linear_model", "tlearn.datasets", "tlearn.instance")
+LIBRARY_IMPORTS = {"tlearn": (), "skada": ("skada",), "adapt": ("adapt.instance_based",)}
+
+
 def _import_library(library):
     """Import what a worker of ``library`` needs; the baseline imports exactly the same."""
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    import numpy  # noqa: F401
-    from sklearn.linear_model import LogisticRegression  # noqa: F401
-
-    from tlearn.datasets import make_domain_shift  # noqa: F401
-    from tlearn.instance import KMM  # noqa: F401
-
+    import_modules((*WORKER_IMPORTS, *LIBRARY_IMPORTS[library]))
     if library == "tlearn":
         try:  # solver="cvxpy" imports it on use: import it before the clock, everywhere
             import cvxpy  # noqa: F401
         except ImportError:
             pass
-    elif library == "skada":
-        import skada  # noqa: F401
-    elif library == "adapt":
-        import adapt.instance_based  # noqa: F401
 
 
 def _fit(library, variant, X, y, sample_domain, gamma, eps):
@@ -177,18 +178,8 @@ def _fit(library, variant, X, y, sample_domain, gamma, eps):
     )
 
 
-def worker(spec_path):
-    """Run one fit described by the JSON file ``spec_path``; write ``result.json`` beside it."""
-    spec = json.loads(Path(spec_path).read_text())
-    out_dir = Path(spec_path).parent
-    library = spec["library"]
-    _import_library(library)
-    result = {"vmhwm_after_import_kb": status_kb("VmHWM")}
-    if spec["variant"] is None:  # baseline: imports only
-        (out_dir / "result.json").write_text(json.dumps(result))
-        return
-    import warnings
-
+def _fit_cell(spec, out_dir, result):
+    """Fit one (library, variant) on ``n`` rows per domain; check its weights after the clock."""
     import numpy as np
 
     from tlearn.datasets import make_domain_shift
@@ -210,124 +201,69 @@ def worker(spec_path):
     gamma = median_heuristic_gamma(X, random_state=0)
     eps = default_eps(int(source.sum()))
     result.update(gamma=gamma, eps=eps)
-    result["vmrss_before_fit_kb"] = status_kb("VmRSS")
-    result["peak_reset"] = reset_peak()
-    (out_dir / "ready").touch()  # the parent's clock for --max-seconds starts here
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        start = time.perf_counter()
-        predict, weights, info = _fit(library, spec["variant"], X, y, sample_domain, gamma, eps)
-        result["fit_seconds"] = time.perf_counter() - start
-        result["vmhwm_fit_kb"] = status_kb("VmHWM")
-    (out_dir / "done").touch()  # the clock stops: the checks below are not timed
-    result.update(info)
-    result["warnings"] = sorted(
-        {f"{w.category.__name__}: {str(w.message).splitlines()[0][:160]}" for w in caught}
+    (predict, weights, info), caught = timed_fit(
+        out_dir,
+        result,
+        lambda: _fit(spec["library"], spec["variant"], X, y, sample_domain, gamma, eps),
     )
+    result.update(info)
+    result["warnings"] = warning_lines(caught)
     weights = np.asarray(weights, dtype=np.float64).ravel()
     result.update(kmm_violation(weights, B, eps))
     result["accuracy"] = 100.0 * float(np.mean(predict(X[~source]) == y_true[~source]))
     if spec["mmd"]:
         mmd2, mmd2_unweighted = kmm_mmd2(X[source], X[~source], weights, gamma)
         result.update(mmd2=mmd2, mmd2_ratio=mmd2 / mmd2_unweighted)
-    (out_dir / "result.json").write_text(json.dumps(result))
+
+
+def worker(spec_path):
+    """Run one fit described by the JSON file ``spec_path``; write ``result.json`` beside it."""
+    worker_main(spec_path, _import_library, _fit_cell, job="variant")
 
 
 # ============================================================================ parent side
 
 
-def run_cell(spec, args, max_memory_kb, env):
-    """One cell: a first run, then repeats in fresh processes if it was short."""
-    r = run_worker(SCRIPT, spec, args.max_seconds, max_memory_kb, env)
-    if r["status"] != "ok" or args.repeats <= 1 or r["fit_seconds"] >= REPEAT_BELOW_SECONDS:
-        if r["status"] == "ok":
-            r["fit_seconds_all"] = [r["fit_seconds"]]
-        return r
-    runs = [r]
-    for _ in range(args.repeats - 1):
-        again = run_worker(SCRIPT, {**spec, "mmd": False}, args.max_seconds, max_memory_kb, env)
-        if again["status"] == "ok":
-            runs.append(again)
-    best = dict(r)  # the checks (MMD, weights) of the first run; the fastest time
-    best["fit_seconds"] = min(x["fit_seconds"] for x in runs)
-    best["fit_seconds_all"] = [x["fit_seconds"] for x in runs]
-    best["vmhwm_fit_kb"] = max(x["vmhwm_fit_kb"] for x in runs)
-    return best
-
-
-def _cell(r, what):
-    if r is None:
-        return "—"
-    if r["status"] != "ok":
-        if "skipped" in r:
-            return f"({r['skipped']})"
-        if "elapsed_seconds" in r and r["status"] == "timeout":
-            return f"timeout (> {r['elapsed_seconds']:.0f} s)"
-        return r["status"]
-    if what == "time":
-        return f"{r['fit_seconds']:.3g}"
-    if what == "memory":
-        return f"{r['peak_mb']:.0f}"
-    if what == "mmd":
-        return f"{r['mmd2_ratio']:.4f}" if "mmd2_ratio" in r else "—"
-    if what == "violation":
-        v = r["max_violation"]
-        return "0" if v == 0 else f"{v:.3g}"
-    if what == "accuracy":
-        return f"{r['accuracy']:.2f}"
-    raise ValueError(what)
+#: How a finished run shows in the tables other than fit time and memory.
+CELLS = {
+    "mmd": lambda r: f"{r['mmd2_ratio']:.4f}" if "mmd2_ratio" in r else "—",
+    "violation": lambda r: "0" if r["max_violation"] == 0 else f"{r['max_violation']:.3g}",
+    "accuracy": lambda r: f"{r['accuracy']:.2f}",
+}
 
 
 def render(report):
     rows, sizes = report["rows"], report["settings"]["sizes"]
     by_key = {(r["library"], r["variant"], r["n"]): r for r in rows}
     keys = [k for k in VARIANTS if any((*k, n) in by_key for n in sizes)]
-    head = ["library", "variant", *[f"n={n:,}" for n in sizes]]
+    head = ["library", "variant"]
     out = []
 
-    def table(title, what, note=""):
-        body = [
-            [lib, var, *[_cell(by_key.get((lib, var, n)), what) for n in sizes]]
-            for lib, var in keys
-        ]
-        out.append(f"### {title}\n\n{markdown_table(head, body)}\n{note}")
+    def table(title, text):
+        out.append(size_table(title, head, keys, sizes, by_key, text))
 
-    table("Fit time (s; weights and classifier; fastest of the repeats)", "time")
-    ratio_rows = []
-    for lib, var in keys:
-        if (lib, var) == REFERENCE:
-            continue
-        cells = []
-        for n in sizes:
-            ours, theirs = by_key.get((*REFERENCE, n)), by_key.get((lib, var, n))
-            if ours is None or theirs is None or ours["status"] != "ok":
-                cells.append("—")
-            elif theirs["status"] == "ok":
-                cells.append(fmt_ratio(theirs["fit_seconds"] / ours["fit_seconds"]))
-            elif theirs.get("status") == "timeout" and "elapsed_seconds" in theirs:
-                cells.append(f"> {fmt_ratio(theirs['elapsed_seconds'] / ours['fit_seconds'])}")
-            else:
-                cells.append(theirs["status"])
-        ratio_rows.append([lib, var, *cells])
+    table("Fit time (s; weights and classifier; fastest of the repeats)", fit_time)
     out.append(
-        "### Fit time / tlearn default's (> 1: tlearn's default is faster)\n\n"
-        + markdown_table(head, ratio_rows)
-        + "\n"
+        titled_table(
+            "Fit time / tlearn default's (> 1: tlearn's default is faster)",
+            [*head, *(f"n={n:,}" for n in sizes)],
+            ratio_rows(keys, sizes, by_key, lambda k: REFERENCE),
+        )
     )
     table(
         "Peak memory (MB at the end of fit, above the import-only baseline; data included)",
-        "memory",
+        peak_memory,
     )
     table(
         "Exact MMD² of the weighted source to the target / MMD² of the unweighted source "
         "(lower is better)",
-        "mmd",
+        CELLS["mmd"],
     )
     table(
         f"Largest violation of 0 <= w <= B (B = {B:g}) and |sum(w) - n| <= n eps (0: none)",
-        "violation",
+        CELLS["violation"],
     )
-    table("Target accuracy (%) of the final classifier", "accuracy")
+    table("Target accuracy (%) of the final classifier", CELLS["accuracy"])
     solver_rows = [
         [
             f"{n:,}",
@@ -339,9 +275,9 @@ def render(report):
     ]
     if solver_rows:
         out.append(
-            "### tlearn's default path\n\n"
-            + markdown_table(["n", "solver_", "products with K (n_iter_)"], solver_rows)
-            + "\n"
+            titled_table(
+                "tlearn's default path", ["n", "solver_", "products with K (n_iter_)"], solver_rows
+            )
         )
     notes = sorted({(r["library"], r["variant"], w) for r in rows for w in r.get("warnings", [])})
     if notes:
@@ -386,29 +322,23 @@ def goal(by_key, sizes, keys):
 
 
 def plot(rows, path):
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    styles = {"tlearn": "-", "skada": "--", "adapt": ":"}
-    markers = {"tlearn": "o", "skada": "s", "adapt": "^"}
+    plt = pyplot()
     colors = dict(zip(VARIANTS, plt.rcParams["axes.prop_cycle"].by_key()["color"]))
     fig, ax = plt.subplots(figsize=(8, 5.5))
-    for lib, var in VARIANTS:
-        pts = sorted(
-            (r["n"], r["fit_seconds"])
-            for r in rows
-            if (r["library"], r["variant"]) == (lib, var) and r["status"] == "ok"
+    lines = [
+        (
+            lib,
+            colors[(lib, var)],
+            f"{lib} {var}",
+            sorted(
+                (r["n"], r["fit_seconds"])
+                for r in rows
+                if (r["library"], r["variant"]) == (lib, var) and r["status"] == "ok"
+            ),
         )
-        if pts:
-            ax.plot(
-                *zip(*pts),
-                styles[lib],
-                marker=markers[lib],
-                color=colors[(lib, var)],
-                label=f"{lib} {var}",
-            )
+        for lib, var in VARIANTS
+    ]
+    plot_lines(ax, lines, "fit time (s)", N_FEATURES)
     from tlearn.instance._kmm import DEFAULT_LANDMARKS, DENSE_MAX_SOURCE
 
     ax.axvline(DENSE_MAX_SOURCE, color="grey", linestyle="-.", linewidth=0.8)
@@ -422,12 +352,7 @@ def plot(rows, path):
         fontsize=7,
         color="grey",
     )
-    ax.set_xscale("log")
-    ax.set_yscale("log")
-    ax.set_xlabel("rows per domain (n source = n target), d = 50")
-    ax.set_ylabel("fit time (s)")
     ax.set_title("KMM: fit time vs n (one fresh process per fit)")
-    ax.grid(True, which="both", alpha=0.3)
     ax.legend(fontsize=8)
     fig.tight_layout()
     fig.savefig(path, dpi=120)
@@ -441,14 +366,9 @@ def header(report):
         f"Data: {s['data']}, n source = n target rows. KMM: rbf kernel, gamma by the median "
         f"heuristic (the same value for every library), B = {s['B']:g}, eps = (sqrt(n) - 1) / "
         f"sqrt(n); final classifier {s['classifier']}.",
-        f"Caps: {s['max_seconds']:g} s per fit, {s['max_memory_gb']:g} GB per process; fits "
-        f"under {REPEAT_BELOW_SECONDS:g} s repeated {s['repeats']} times (fastest kept); BLAS "
-        f"threads: {s['blas_threads'] or 'default'}; CPUs: {report['machine']['cpus']}.",
-        f"Libraries: {', '.join(report['libraries'])}.",
+        caps_line(report, REPEAT_BELOW_SECONDS),
     ]
-    for peer, why in report["peers_not_run"].items():
-        lines.append(f"Not run: {peer} (import failed: {why}).")
-    return "\n".join(lines) + "\n"
+    return header_text(lines, report["libraries"], report["peers_not_run"])
 
 
 def main(argv=None):
@@ -489,11 +409,7 @@ def main(argv=None):
         args.max_seconds = QUICK_MAX_SECONDS if args.quick else 600.0
     if args.repeats is None:
         args.repeats = 1 if args.quick else 3
-    sizes = (
-        tuple(int(v) for v in args.sizes.split(","))
-        if args.sizes
-        else (QUICK_SIZES if args.quick else SIZES)
-    )
+    sizes = parse_sizes(args.sizes, QUICK_SIZES if args.quick else SIZES)
     variants = QUICK_VARIANTS if args.quick else VARIANTS
     if args.variants:
         variants = tuple(tuple(v.strip().split(":", 1)) for v in args.variants.split(","))
@@ -504,95 +420,69 @@ def main(argv=None):
                 + ", ".join(f"{lib}:{var}" for lib, var in VARIANTS)
             )
 
-    env = dict(os.environ)
-    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    if args.blas_threads:
-        for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-            env[var] = str(args.blas_threads)
+    env = worker_env(args.blas_threads)
     max_memory_kb = int(args.max_memory_gb * 1024**2)
-
-    libraries, missing = ["tlearn"], {}
-    if not args.no_peers:
-        for peer in PEERS:
-            if not any(lib == peer for lib, _ in variants):
-                continue
-            ok, why = module_imports(PEER_MODULES[peer], env)
-            if ok:
-                libraries.append(peer)
-            else:
-                missing[peer] = why
+    peers = {} if args.no_peers else PEER_MODULES
+    used = {lib for lib, _ in variants}  # a peer without a variant to run is not tried
+    libraries, missing = available_libraries({p: m for p, m in peers.items() if p in used}, env)
     variants = [v for v in variants if v[0] in libraries]
 
-    report = {
-        "benchmark": "kmm_scaling",
-        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-        "command": [sys.executable, *sys.argv],
-        "settings": {
-            "n_features": N_FEATURES,
-            "B": B,
-            "sizes": sizes,
-            "max_seconds": args.max_seconds,
-            "max_memory_gb": args.max_memory_gb,
-            "repeats": args.repeats,
-            "blas_threads": args.blas_threads or env.get("OPENBLAS_NUM_THREADS"),
-            "classifier": "LogisticRegression()",
-            "data": f"make_domain_shift('covariate', n_features={N_FEATURES}, n_classes=3, "
-            f"strength=2, random_state={SEED})",
-            "variants": [f"{lib}:{var}" for lib, var in variants],
-        },
-        "versions": package_versions(),
-        "machine": machine_info(),
-        "libraries": libraries,
-        "peers_not_run": missing,
-        "import_baseline_mb": {},
-        "rows": [],
+    settings = {
+        "n_features": N_FEATURES,
+        "B": B,
+        "sizes": sizes,
+        "max_seconds": args.max_seconds,
+        "max_memory_gb": args.max_memory_gb,
+        "repeats": args.repeats,
+        "blas_threads": args.blas_threads or env.get("OPENBLAS_NUM_THREADS"),
+        "classifier": "LogisticRegression()",
+        "data": f"make_domain_shift('covariate', n_features={N_FEATURES}, n_classes=3, "
+        f"strength=2, random_state={SEED})",
+        "variants": [f"{lib}:{var}" for lib, var in variants],
     }
+    report = new_report("kmm_scaling", settings, machine_info(), libraries, missing)
     print(header(report), flush=True)
     print(f"Machine load at the start: {load_text()}.\n", flush=True)
 
-    baselines = report["import_baseline_mb"]
-    for library in libraries:
-        r = run_worker(
-            SCRIPT, {"library": library, "variant": None}, args.max_seconds, max_memory_kb, env
-        )
-        baselines[library] = r.get("vmhwm_after_import_kb", 0) / 1024
-        print(f"  import baseline {library}: {baselines[library]:.0f} MB", file=sys.stderr)
+    baselines = import_baselines(SCRIPT, libraries, "variant", args.max_seconds, max_memory_kb, env)
+    report["import_baseline_mb"] = baselines
 
-    rows = report["rows"]
-    for library, variant in variants:
-        failed = None
-        for n in sizes:
-            row = {"library": library, "variant": variant, "n": n}
-            if failed:
-                row.update(
-                    status=failed["status"], skipped=f"{failed['status']} at {failed['n']:,}"
-                )
-                rows.append(row)
-                continue
-            spec = {"library": library, "variant": variant, "n": n, "mmd": not args.no_mmd}
-            r = run_cell(spec, args, max_memory_kb, env)
-            row.update(r)
-            if r["status"] == "ok":
-                row["peak_mb"] = r["vmhwm_fit_kb"] / 1024 - baselines[library]
-                shown = (
-                    f"{r['fit_seconds']:.3g} s, {row['peak_mb']:.0f} MB, "
-                    f"viol {r['max_violation']:.3g}, mmd {r.get('mmd2_ratio', float('nan')):.4f}"
-                )
-            else:
-                failed = {"status": r["status"], "n": n}
-                shown = r["status"] + (f" ({r['error']})" if r.get("error") else "")
-            rows.append(row)
-            print(
-                f"  {library:<6} {variant:<14} n={n:<7,} {shown}  [{load_text()}]",
-                file=sys.stderr,
-                flush=True,
+    def measure(row):
+        spec = {**row, "mmd": not args.no_mmd}
+        r = run_cell(
+            SCRIPT,
+            spec,
+            args.max_seconds,
+            max_memory_kb,
+            env,
+            args.repeats,
+            REPEAT_BELOW_SECONDS,
+            repeat_spec={**spec, "mmd": False},
+            keep_first=True,
+        )
+        row.update(r)
+        if r["status"] == "ok":
+            row["peak_mb"] = r["vmhwm_fit_kb"] / 1024 - baselines[row["library"]]
+            shown = (
+                f"{r['fit_seconds']:.3g} s, {row['peak_mb']:.0f} MB, "
+                f"viol {r['max_violation']:.3g}, mmd {r.get('mmd2_ratio', float('nan')):.4f}"
             )
+        else:
+            shown = status_text(r)
+        print(
+            f"  {row['library']:<6} {row['variant']:<14} n={row['n']:<7,} {shown}  [{load_text()}]",
+            file=sys.stderr,
+            flush=True,
+        )
+        return r["status"]
+
+    for library, variant in variants:
+        run_line(report["rows"], {"library": library, "variant": variant}, sizes, measure)
 
     report["machine"]["load_average_at_end"] = os.getloadavg()
     print(render(report))
     print(f"Machine load at the end: {load_text()}.")
 
-    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
     full = tuple(sizes) == SIZES and not args.quick
     stem = args.output or ("kmm_scaling" if full else "kmm_scaling_quick")
     fields = [
@@ -613,10 +503,8 @@ def main(argv=None):
         "skipped",
         "error",
     ]
-    write_csv(RESULTS_DIR / f"{stem}.csv", fields, rows)
-    write_json(RESULTS_DIR / f"{stem}.json", report)
-    plot(rows, RESULTS_DIR / f"{stem}.png")
-    print(f"\nWrote {RESULTS_DIR / stem}.csv, .json and .png.")
+    path = write_results(stem, fields, report, plot)
+    print(f"\nWrote {path}.csv, .json and .png.")
 
 
 if __name__ == "__main__":
