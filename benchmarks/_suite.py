@@ -38,8 +38,11 @@ from _common import (
     OFFICE31_TASKS,
     OFFICE_CALTECH_DOMAINS,
     OFFICE_CALTECH_TASKS,
-    few_label_split,
+    best_of,
+    cv_folds,
+    cv_scores,
     row_sum_zscore,
+    split_target,
     task_letters,
 )
 
@@ -454,55 +457,6 @@ def source_C_cell(cell, payload, settings):
 
 
 # ============================================================================ one cell
-
-
-def split_target(y, labels_per_class, seed):
-    """``(labelled, test)`` target indices: ``min(K, n_c // 2)`` labelled rows per class.
-
-    ``_common.few_label_split`` whenever no class is capped (a class keeps at
-    least half of its rows for testing), as ``parameter_learning_curves.py``.
-    """
-    y = np.asarray(y)
-    classes, counts = np.unique(y, return_counts=True)
-    if np.all(counts // 2 >= labels_per_class):
-        return few_label_split(y, labels_per_class, seed)
-    rng = np.random.RandomState(seed)
-    labelled = [
-        rng.choice(np.flatnonzero(y == c), min(labels_per_class, n // 2), replace=False)
-        for c, n in zip(classes, counts)
-    ]
-    labelled = np.sort(np.concatenate(labelled))
-    return labelled, np.setdiff1d(np.arange(y.shape[0]), labelled)
-
-
-def cv_folds(y, seed):
-    """Leave-one-out with a single label in some class, else stratified k-fold."""
-    from sklearn.model_selection import LeaveOneOut, StratifiedKFold
-
-    smallest = np.unique(y, return_counts=True)[1].min()
-    if smallest == 1:
-        return list(LeaveOneOut().split(y)), "leave-one-out"
-    k = min(5, int(smallest))
-    cv = StratifiedKFold(k, shuffle=True, random_state=seed)
-    return list(cv.split(np.zeros((len(y), 1)), y)), f"stratified {k}-fold"
-
-
-def cv_scores(fit, grid, X, y, folds):
-    """``{value: accuracy %}`` over the held-out rows of every fold."""
-    scores = {}
-    for value in grid:
-        correct = 0
-        for train, held_out in folds:
-            model = fit(X[train], y[train], value)
-            correct += int(np.sum(model.predict(X[held_out]) == y[held_out]))
-        scores[value] = 100.0 * correct / sum(len(h) for _, h in folds)
-    return scores
-
-
-def best_of(scores, prefer):
-    """The key with the best score; a tie goes to ``prefer`` (``max`` or ``min``) of the keys."""
-    best = max(scores.values())
-    return prefer(v for v, s in scores.items() if s >= best - 1e-9)
 
 
 def _lr(C):

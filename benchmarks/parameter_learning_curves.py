@@ -89,7 +89,9 @@ from _common import (
     OFFICE_CALTECH_PREPROCESSING,
     OFFICE_CALTECH_TASKS,
     RESULTS_DIR,
-    few_label_split,
+    best_of,
+    cv_folds,
+    cv_scores,
     fmt,
     load_amazon,
     load_office_caltech,
@@ -99,6 +101,7 @@ from _common import (
     package_versions,
     parse_choice,
     quiet_tensorflow,
+    split_target,
     task_letters,
     write_csv,
     write_json,
@@ -108,7 +111,6 @@ quiet_tensorflow()
 
 import numpy as np  # noqa: E402
 from sklearn.linear_model import LogisticRegression  # noqa: E402
-from sklearn.model_selection import LeaveOneOut, StratifiedKFold  # noqa: E402
 
 from tlearn.parameter import SharedPriorLogisticRegression  # noqa: E402
 
@@ -212,36 +214,6 @@ def load_tasks(dataset, tasks):
     return out
 
 
-def split_target(y, labels_per_class, seed):
-    """``(labelled, test)`` indices: ``min(K, n_c // 2)`` labelled rows per class.
-
-    The same draw as ``_common.few_label_split`` (one ``RandomState(seed)``,
-    classes in sorted order), which it is whenever no class is capped.
-    """
-    y = np.asarray(y)
-    classes, counts = np.unique(y, return_counts=True)
-    if np.all(counts // 2 >= labels_per_class):
-        return few_label_split(y, labels_per_class, seed)
-    rng = np.random.RandomState(seed)
-    labelled = [
-        rng.choice(np.flatnonzero(y == c), min(labels_per_class, n // 2), replace=False)
-        for c, n in zip(classes, counts)
-    ]
-    labelled = np.sort(np.concatenate(labelled))
-    return labelled, np.setdiff1d(np.arange(y.shape[0]), labelled)
-
-
-def cv_folds(y, seed):
-    """Folds inside the labelled target rows: leave-one-out with a single label in some
-    class, else stratified k-fold with ``min(5, smallest class count)`` folds."""
-    smallest = np.unique(y, return_counts=True)[1].min()
-    if smallest == 1:
-        return list(LeaveOneOut().split(y)), "leave-one-out"
-    k = min(5, int(smallest))
-    cv = StratifiedKFold(k, shuffle=True, random_state=seed)
-    return list(cv.split(np.zeros((len(y), 1)), y)), f"stratified {k}-fold"
-
-
 # ----------------------------------------------------------------------------- models
 
 
@@ -265,28 +237,6 @@ def fit_adapt(adapt_cls, source_model, X, y, lambda_):
 
 def fit_target_only(X, y, C):
     return LogisticRegression(C=C, max_iter=1000).fit(X, y)
-
-
-def cv_scores(fit, grid, X, y, folds):
-    """``{value: accuracy %}`` over the held-out rows of every fold, for every grid value.
-
-    ``fit(X, y, value)`` returns a fitted model.
-    """
-    scores = {}
-    for value in grid:
-        correct = 0
-        for train, held_out in folds:
-            model = fit(X[train], y[train], value)
-            correct += int(np.sum(model.predict(X[held_out]) == y[held_out]))
-        scores[value] = 100.0 * correct / sum(len(h) for _, h in folds)
-    return scores
-
-
-def best_of(scores, prefer):
-    """The grid value with the best score; a tie goes to the ``prefer``-most value
-    (``max`` or ``min``, over the keys of ``scores``, which may be tuples)."""
-    best = max(scores.values())
-    return prefer(v for v, s in scores.items() if s >= best - 1e-9)
 
 
 def accuracy(model, X, y):
