@@ -21,6 +21,10 @@ Usage::
     python benchmarks/feature_office_caltech.py --svm --methods source-only,CORAL
     python benchmarks/feature_office_caltech.py --protocol gong-splits --svm \
         --methods source-only,CORAL
+    python benchmarks/feature_office_caltech.py --svm --methods CORAL \
+        --classifiers SVM-K --cv-seeds 20     # the spread that the fold draw gives
+    python benchmarks/feature_office_caltech.py --svm --methods CORAL \
+        --classifiers SVM-K --cv-repeats 20   # C by 20 averaged 2-fold splits
 
 ``--svm`` adds the CORAL paper's classifiers (Sun et al. AAAI 2016, script
 Ex_CORAL.m): ``SVM`` (linear libsvm SVM), ``SVM-rbf`` (libsvm's default kernel,
@@ -30,7 +34,9 @@ asymmetric precomputed kernel ``K = Xs A Xs'`` (A the CORAL map; tested with
 ``Xt (Xs A)'``), not on the mapped features. Each picks its ``C`` by stratified
 2-fold CV on the labelled source rows (first best ``C``, as MATLAB's ``max``);
 the folds are random in the script (libsvm ``-v 2``), so the picked ``C``, and
-some tasks' accuracy, depend on the fold seed.
+some tasks' accuracy, depend on the fold seed. ``--cv-seeds N`` fits each SVM once
+per fold seed 0..N-1 and reports the mean and the spread; ``--cv-repeats R`` picks
+``C`` by the mean score of R random 2-fold splits instead of one.
 
 ``--protocol gong-splits`` is the sampling protocol of GFK (Gong et al. CVPR
 2012) that the CORAL script follows: ``--splits`` random draws of
@@ -79,7 +85,11 @@ quiet_tensorflow()
 import numpy as np  # noqa: E402
 from sklearn.base import BaseEstimator, ClassifierMixin  # noqa: E402
 from sklearn.linear_model import LogisticRegression  # noqa: E402
-from sklearn.model_selection import StratifiedKFold, cross_val_score  # noqa: E402
+from sklearn.model_selection import (  # noqa: E402
+    RepeatedStratifiedKFold,
+    StratifiedKFold,
+    cross_val_score,
+)
 from sklearn.neighbors import KNeighborsClassifier  # noqa: E402
 from sklearn.svm import SVC  # noqa: E402
 
@@ -177,19 +187,26 @@ class AdaptRunner:
         return self.model.predict(Xt, domain="tgt")
 
 
-def classifier(name, lr_C, seed=0):
+def classifier(name, lr_C, seed=0, repeats=1):
     if name == "1-NN":
         return KNeighborsClassifier(n_neighbors=1)
     if name in ("SVM", "SVM-K"):  # SVM-K: C is picked inside PaperKernelSVMRunner
-        return SourceCVSVC(kernel="linear", seed=seed)
+        return SourceCVSVC(kernel="linear", seed=seed, repeats=repeats)
     if name == "SVM-rbf":
-        return SourceCVSVC(kernel="rbf", seed=seed)
+        return SourceCVSVC(kernel="rbf", seed=seed, repeats=repeats)
     return LogisticRegression(C=lr_C, max_iter=1000)
 
 
-def first_best_C(make, X, y, grid, seed):
-    """The first ``C`` of ``grid`` with the best stratified 2-fold CV accuracy."""
-    cv = StratifiedKFold(2, shuffle=True, random_state=seed)
+def first_best_C(make, X, y, grid, seed, repeats=1):
+    """The first ``C`` of ``grid`` with the best stratified 2-fold CV accuracy.
+
+    One random 2-fold split (the script's libsvm ``-v 2``), or the mean over ``repeats``
+    independent 2-fold splits (less split-to-split noise in the scores).
+    """
+    if repeats == 1:
+        cv = StratifiedKFold(2, shuffle=True, random_state=seed)
+    else:
+        cv = RepeatedStratifiedKFold(n_splits=2, n_repeats=repeats, random_state=seed)
     scores = [cross_val_score(make(C), X, y, cv=cv).mean() for C in grid]
     return grid[int(np.argmax(scores))]
 
@@ -202,9 +219,10 @@ class SourceCVSVC(ClassifierMixin, BaseEstimator):
     ``GridSearchCV``) so that SKADA's metadata routing accepts it.
     """
 
-    def __init__(self, kernel="linear", seed=0):
+    def __init__(self, kernel="linear", seed=0, repeats=1):
         self.kernel = kernel
         self.seed = seed
+        self.repeats = repeats
 
     def _svc(self, C, n_features):
         if self.kernel == "rbf":
@@ -214,7 +232,7 @@ class SourceCVSVC(ClassifierMixin, BaseEstimator):
     def fit(self, X, y):
         grid = SVM_RBF_C_GRID if self.kernel == "rbf" else SVM_C_GRID
         d = X.shape[1]
-        self.C_ = first_best_C(lambda C: self._svc(C, d), X, y, grid, self.seed)
+        self.C_ = first_best_C(lambda C: self._svc(C, d), X, y, grid, self.seed, self.repeats)
         self.svc_ = self._svc(self.C_, d).fit(X, y)
         self.classes_ = self.svc_.classes_
         return self
@@ -233,14 +251,14 @@ class PaperKernelSVMRunner:
     ``Xt_kernel Zs'``; ``C`` by 2-fold CV on that kernel.
     """
 
-    def __init__(self, coral_map, seed=0):
-        self.coral_map, self.seed = coral_map, seed
+    def __init__(self, coral_map, seed=0, repeats=1):
+        self.coral_map, self.seed, self.repeats = coral_map, seed, repeats
 
     def fit(self, Xs, ys, Xt):
         self.Zs_, Xs_kernel, self.Xt_kernel_ = self.coral_map(Xs, ys, Xt)
         K = self.Zs_ @ Xs_kernel.T
         self.C_ = first_best_C(
-            lambda C: SVC(kernel="precomputed", C=C), K, ys, SVM_C_GRID, self.seed
+            lambda C: SVC(kernel="precomputed", C=C), K, ys, SVM_C_GRID, self.seed, self.repeats
         )
         self.svc_ = SVC(kernel="precomputed", C=self.C_).fit(K, ys)
         return self
@@ -477,6 +495,10 @@ def main(argv=None):
     parser.add_argument("--quick", action="store_true", help=f"only {', '.join(QUICK_TASKS)}")
     parser.add_argument("--tasks", help="comma-separated tasks, e.g. C->A,D->W (overrides --quick)")
     parser.add_argument("--methods", help=f"comma-separated subset of: {', '.join(METHODS)}")
+    parser.add_argument(
+        "--classifiers",
+        help="comma-separated subset of: " + ", ".join((*CLASSIFIERS, *SVM_CLASSIFIERS)),
+    )
     parser.add_argument("--lr-C", type=float, default=0.01, help="C of the logistic regression")
     parser.add_argument("--tca-components", type=int, default=100)
     parser.add_argument("--tca-mu", type=float, default=1.0)
@@ -500,6 +522,20 @@ def main(argv=None):
         "--splits", type=int, default=20, help="source draws under gong-splits (seeds 0..N-1)"
     )
     parser.add_argument(
+        "--cv-seeds",
+        type=int,
+        default=1,
+        help="whole-domain protocol: fit each SVM once per CV fold seed 0..N-1 and\n"
+        "average (the picked C depends on the random 2-fold split)",
+    )
+    parser.add_argument(
+        "--cv-repeats",
+        type=int,
+        default=1,
+        help="the SVMs pick C by the mean of this many random 2-fold splits\n"
+        "(1: one split, as Ex_CORAL.m)",
+    )
+    parser.add_argument(
         "--source-per-class",
         default="C=20,A=20,W=20,D=20",
         help="labelled source rows per class under gong-splits, by source domain\n"
@@ -507,6 +543,10 @@ def main(argv=None):
     )
     args = parser.parse_args(argv)
     gong = args.protocol == "gong-splits"
+    if args.cv_seeds < 1 or args.cv_repeats < 1:
+        parser.error("--cv-seeds and --cv-repeats must be at least 1")
+    if gong and args.cv_seeds > 1:
+        parser.error("--cv-seeds is for the whole-domain protocol (gong-splits seeds its draws)")
     per_class = {}
     for item in args.source_per_class.split(","):
         letter, _, count = item.partition("=")
@@ -533,6 +573,15 @@ def main(argv=None):
         published_means = {}  # the published means above are whole-domain figures
     if args.svm:
         classifiers = (*CLASSIFIERS, *SVM_CLASSIFIERS)
+    if args.classifiers:
+        chosen = tuple(c.strip() for c in args.classifiers.split(","))
+        unknown = [c for c in chosen if c not in classifiers]
+        if unknown:
+            parser.error(
+                f"unknown classifiers {unknown}; choose among {', '.join(classifiers)}"
+                + ("" if args.svm else " (the SVMs need --svm)")
+            )
+        classifiers = chosen
         published_means.update(PUBLISHED_MEANS_SVM[args.protocol])
         settings["classifiers"].update(
             {
@@ -544,6 +593,12 @@ def main(argv=None):
                 "Xt (Xs A)' (Ex_CORAL.m's SVM_Accuracy), C as for SVM",
             }
         )
+    if args.svm:
+        settings["svm_cv"] = {
+            "folds": 2,
+            "repeats": args.cv_repeats,
+            "fold_seeds": args.cv_seeds if not gong else "the draw's seed",
+        }
     if gong:
         settings["protocol"] = {
             "name": "gong-splits",
@@ -596,15 +651,19 @@ def main(argv=None):
                 for task in tasks:
                     (Xs, ys), (Xt, yt) = data[task[0]], data[task[-1]]
                     draws = [None]  # whole-domain: one fit on every source row
+                    if clf_name in SVM_CLASSIFIERS:
+                        draws = [None] * args.cv_seeds  # one fit per CV fold seed
                     if gong:
                         n_rows = per_class[task[0]]
                         draws = [gong_source_rows(ys, n_rows, seed) for seed in range(args.splits)]
                     accs, secs, messages, error = [], [], [], None
                     for seed, rows_s in enumerate(draws):
                         Xr, yr = (Xs, ys) if rows_s is None else (Xs[rows_s], ys[rows_s])
-                        clf = classifier(clf_name, args.lr_C, seed=seed)
+                        clf = classifier(clf_name, args.lr_C, seed=seed, repeats=args.cv_repeats)
                         if clf_name == "SVM-K":
-                            runner = PaperKernelSVMRunner(coral_map(library, settings, peers), seed)
+                            runner = PaperKernelSVMRunner(
+                                coral_map(library, settings, peers), seed, args.cv_repeats
+                            )
                         else:
                             runner = make_runner(method, library, clf, settings, peers)
                         a, sec, msgs, err = run_cell(runner, Xr, yr, Xt, yt)
@@ -613,9 +672,10 @@ def main(argv=None):
                         messages += [m for m in msgs if m not in messages]
                         error = error or err
                     acc, seconds = accs[0], secs[0]
-                    if gong:
+                    if len(draws) > 1:
                         acc, seconds = float(np.mean(accs)), float(np.sum(secs))
-                        row.setdefault("accuracy_per_split", {})[task] = accs
+                        key = "accuracy_per_split" if gong else "accuracy_per_cv_seed"
+                        row.setdefault(key, {})[task] = accs
                     row["accuracy"][task] = acc
                     row["fit_seconds_per_task"][task] = seconds
                     if error:
@@ -652,6 +712,16 @@ def main(argv=None):
                 per_draw = np.mean([r["accuracy_per_split"][t] for t in tasks], axis=0)
                 label = f"{r['method']} / {r['classifier']} / {r['library']}"
                 print(f"  {label}: {fmt(float(np.std(per_draw, ddof=1)))}")
+    seeded = [r for r in rows if not r["skipped"] and "accuracy_per_cv_seed" in r]
+    if seeded:
+        print(f"- Over the {args.cv_seeds} CV fold seeds (12-task mean per seed):")
+        for r in seeded:
+            per_seed = np.mean([r["accuracy_per_cv_seed"][t] for t in tasks], axis=0)
+            print(
+                f"  {r['method']} / {r['classifier']} / {r['library']}: "
+                f"{fmt(float(np.mean(per_seed)))} +- {fmt(float(np.std(per_seed, ddof=1)))} "
+                f"(range {fmt(float(per_seed.min()))} to {fmt(float(per_seed.max()))})"
+            )
     if not gong and "source-only" in methods and any(r["method"] == "source-only" for r in rows):
         ours = next(r for r in rows if r["method"] == "source-only" and r["classifier"] == "1-NN")
         diffs = {t: ours["accuracy"][t] - PUBLISHED_1NN_BASELINE[t] for t in tasks}
