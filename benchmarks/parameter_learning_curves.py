@@ -540,8 +540,8 @@ def reg_lines(records, Ks, grid):
             by_reg = np.array([[r["test_accuracy_by_reg"][reg] for reg in grid] for r in rs])
             mean_by_reg = by_reg.mean(axis=0)
             best_fixed = int(np.argmax(mean_by_reg))
-            # Does the CV score rank the regs as the test accuracy does? At K = 1 it cannot:
-            # every held-out row's class is missing from its fold.
+            # Does the CV score rank the regs as the test accuracy does? At K = 1 every
+            # held-out row's class is missing from its fold, which favours a large reg.
             cv_by_reg = np.array([[r["cv_scores"][reg] for reg in grid] for r in rs])
             rising = int(np.sum(np.all(np.diff(cv_by_reg, axis=1) >= 0, axis=1)))
             lines.append(
