@@ -424,6 +424,23 @@ def quiet_tensorflow():
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 
+def import_peers(adapt_module):
+    """``({"skada": module, "adapt": module}, {peer: why not})``: the peers that import.
+
+    ``adapt_module`` is the ADAPT module a script uses (``"adapt.feature_based"``,
+    ``"adapt.instance_based"``). An import failure is reported, and the rest runs.
+    """
+    import importlib
+
+    peers, missing = {}, {}
+    for peer, module in (("skada", "skada"), ("adapt", adapt_module)):
+        try:
+            peers[peer] = importlib.import_module(module)
+        except Exception as exc:  # any import failure: report it, run the rest
+            missing[peer] = f"{type(exc).__name__}: {exc}"
+    return peers, missing
+
+
 # ============================================================================ subprocess timing
 #
 # The parent starts ``python <script> --worker <spec.json>``; the worker reads the

@@ -72,6 +72,7 @@ from _common import (
     OFFICE_CALTECH_TASKS,
     RESULTS_DIR,
     fmt,
+    import_peers,
     load_office_caltech,
     package_versions,
     quiet_tensorflow,
@@ -406,24 +407,6 @@ def make_runner(method, library, clf, s, peers):
     return AdaptRunner(adapt.CORAL, clf, lambda_=s["coral_reg"])
 
 
-def import_peers():
-    """``{"skada": module, "adapt": module}`` for the peers that import, and the failures."""
-    peers, missing = {}, {}
-    try:
-        import skada
-
-        peers["skada"] = skada
-    except Exception as exc:  # any import failure: report it, run the rest
-        missing["skada"] = f"{type(exc).__name__}: {exc}"
-    try:
-        from adapt import feature_based
-
-        peers["adapt"] = feature_based
-    except Exception as exc:
-        missing["adapt"] = f"{type(exc).__name__}: {exc}"
-    return peers, missing
-
-
 # ----------------------------------------------------------------------------- running
 
 
@@ -609,7 +592,7 @@ def main(argv=None):
             "domain adapted to and scored, accuracy averaged over the draws",
         }
 
-    peers, missing = import_peers() if args.peers else ({}, {})
+    peers, missing = import_peers("adapt.feature_based") if args.peers else ({}, {})
     libraries = ("tlearn", *[lib for lib in LIBRARIES[1:] if lib in peers])
     data = load_office_caltech(task_letters(tasks))
     print_settings(settings, tasks, libraries, missing)

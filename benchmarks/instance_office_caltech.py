@@ -57,6 +57,7 @@ from _common import (
     few_label_split,
     fmt,
     fmt_ratio,
+    import_peers,
     kmm_violation,
     load_office_caltech,
     load_text,
@@ -198,24 +199,6 @@ def print_settings(s, tasks, libraries, missing):
 
 
 # ----------------------------------------------------------------------------- methods
-
-
-def import_peers():
-    """``{"adapt": module, "skada": module}`` for the peers that import, and the failures."""
-    peers, missing = {}, {}
-    try:
-        from adapt import instance_based
-
-        peers["adapt"] = instance_based
-    except Exception as exc:  # any import failure: report it, run the rest
-        missing["adapt"] = f"{type(exc).__name__}: {exc}"
-    try:
-        import skada
-
-        peers["skada"] = skada
-    except Exception as exc:
-        missing["skada"] = f"{type(exc).__name__}: {exc}"
-    return peers, missing
 
 
 def fit_predict(method, library, learner, split, kmm, peers):
@@ -410,7 +393,7 @@ def main(argv=None):
         args.seeds = list(QUICK_SEEDS if args.quick and not args.tasks else range(5))
     seeds = args.seeds
 
-    peers, missing = import_peers() if args.peers else ({}, {})
+    peers, missing = import_peers("adapt.instance_based") if args.peers else ({}, {})
     keys = [(m, lib) for m, lib in METHODS if lib in ("sklearn", "tlearn") or lib in peers]
     libraries = ["tlearn", *[lib for lib in PEER_LIBRARIES if lib in peers]]
     data = load_office_caltech(task_letters(tasks))

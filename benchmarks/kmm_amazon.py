@@ -57,6 +57,7 @@ from _common import (
     fmt,
     fmt_ratio,
     fmt_seconds,
+    import_peers,
     kmm_mmd2,
     kmm_violation,
     load_amazon,
@@ -107,23 +108,6 @@ def preprocess(Xs, Xt):
     mean, std = X.mean(axis=0), X.std(axis=0, ddof=1)
     std[std == 0] = 1.0
     return (Xs - mean) / std, (Xt - mean) / std
-
-
-def import_peers():
-    peers, missing = {}, {}
-    try:
-        import skada
-
-        peers["skada"] = skada
-    except Exception as exc:  # any import failure: report it, run the rest
-        missing["skada"] = f"{type(exc).__name__}: {exc}"
-    try:
-        from adapt import instance_based
-
-        peers["adapt"] = instance_based
-    except Exception as exc:
-        missing["adapt"] = f"{type(exc).__name__}: {exc}"
-    return peers, missing
 
 
 def fit_one(name, library, Xs, ys, Xt, C, kmm, peers):
@@ -418,7 +402,7 @@ def main(argv=None):
     else:
         tasks = QUICK_TASKS if args.quick else TASKS
 
-    peers, missing = import_peers() if args.peers else ({}, {})
+    peers, missing = import_peers("adapt.instance_based") if args.peers else ({}, {})
     keys = [k for k in ROWS if k[1] == "tlearn" or k[1] in peers]
     settings = settings_from(args)
     data = load_amazon(task_letters(tasks))
