@@ -75,6 +75,17 @@ def row_sum_zscore(X):
 preprocess_office_caltech = row_sum_zscore
 
 
+def zscore_pooled(Xs, Xt):
+    """Z-score every feature with the pooled statistics (ddof=1) of source and target rows.
+
+    The Amazon reviews' preprocessing (a constant feature becomes 0).
+    """
+    X = np.vstack([Xs, Xt])
+    mean, std = X.mean(axis=0), X.std(axis=0, ddof=1)
+    std[std == 0] = 1.0
+    return (Xs - mean) / std, (Xt - mean) / std
+
+
 def _fetch(loader, name, what):
     from tlearn.datasets import DatasetUnavailableError
 

@@ -44,6 +44,7 @@ from _common import (
     row_sum_zscore,
     split_target,
     task_letters,
+    zscore_pooled,
 )
 
 # ============================================================================ data sets
@@ -100,14 +101,6 @@ class NoData(Exception):
     def __init__(self, message, missing=True):
         super().__init__(message)
         self.missing = missing
-
-
-def zscore_pooled(Xs, Xt):
-    """Z-score every feature with the pooled statistics (ddof=1) of source and target rows."""
-    X = np.vstack([Xs, Xt])
-    mean, std = X.mean(axis=0), X.std(axis=0, ddof=1)
-    std[std == 0] = 1.0
-    return (Xs - mean) / std, (Xt - mean) / std
 
 
 def zscore(X):

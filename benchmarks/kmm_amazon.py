@@ -70,6 +70,7 @@ from _common import (
     task_letters,
     write_csv,
     write_json,
+    zscore_pooled,
 )
 
 quiet_tensorflow()
@@ -100,14 +101,6 @@ PREPROCESSING = (
     "z-score every feature with the mean and std (ddof=1) of the pooled source + target rows "
     "of the task (constant features left at 0); rows as stored otherwise (they sum to 1)"
 )
-
-
-def preprocess(Xs, Xt):
-    """Z-score every feature with the pooled statistics of source and target rows."""
-    X = np.vstack([Xs, Xt])
-    mean, std = X.mean(axis=0), X.std(axis=0, ddof=1)
-    std[std == 0] = 1.0
-    return (Xs - mean) / std, (Xt - mean) / std
 
 
 def fit_one(name, library, Xs, ys, Xt, C, kmm, peers):
@@ -188,7 +181,7 @@ def run_tasks(tasks, data, keys, B, peers, per_task):
     records, notes = [], {}
     for task in tasks:
         (Xs, ys), (Xt, yt) = data[task[0]], data[task[-1]]
-        Xs, Xt = preprocess(Xs, Xt)
+        Xs, Xt = zscore_pooled(Xs, Xt)
         if task not in per_task:
             C, cv_scores = choose_C(Xs, ys)
             per_task[task] = {

@@ -105,6 +105,7 @@ from _common import (
     task_letters,
     write_csv,
     write_json,
+    zscore_pooled,
 )
 
 quiet_tensorflow()
@@ -187,14 +188,6 @@ AMAZON_PREPROCESSING = (
 
 
 # ----------------------------------------------------------------------------- data
-
-
-def zscore_pooled(Xs, Xt):
-    """Z-score every feature with the pooled statistics of source and target rows."""
-    X = np.vstack([Xs, Xt])
-    mean, std = X.mean(axis=0), X.std(axis=0, ddof=1)
-    std[std == 0] = 1.0
-    return (Xs - mean) / std, (Xt - mean) / std
 
 
 def load_tasks(dataset, tasks):
