@@ -155,6 +155,11 @@ class SharedPriorLogisticRegression(_BaseSharedPrior):
     Prediction uses the target model for every row; ``sample_domain`` is
     accepted (and checked) for tlearn's common signature.
 
+    Choosing ``reg`` by cross-validation on the labelled target rows needs
+    two labels per class or more. With one, every fold lacks the class of
+    the row it holds out, so the score favours a large ``reg`` whatever the
+    data (see the user guide's parameter-based section).
+
     Cost: one evaluation of the objective and gradient is
     :math:`O(n_t d C)` for :math:`n_t` labelled target rows, :math:`d`
     features and :math:`C` classes (``"learn"`` with :math:`K` sources adds
