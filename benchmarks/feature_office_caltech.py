@@ -697,7 +697,7 @@ def main(argv=None):
                 print(f"  {label}: {fmt(float(np.std(per_draw, ddof=1)))}")
     seeded = [r for r in rows if not r["skipped"] and "accuracy_per_cv_seed" in r]
     if seeded:
-        print(f"- Over the {args.cv_seeds} CV fold seeds (12-task mean per seed):")
+        print(f"- Over the {args.cv_seeds} CV fold seeds (mean over the tasks, per seed):")
         for r in seeded:
             per_seed = np.mean([r["accuracy_per_cv_seed"][t] for t in tasks], axis=0)
             print(
