@@ -231,12 +231,6 @@ CASES = [
         r"ys must be 1-D with 12 labels; got shape \(5,\)",
     ),
     (
-        "stack: string labels, no yt",
-        lambda: stack_domains(X, np.array(["a", "b"] * 6), X),
-        TypeError,
-        "source labels are strings.*LabelEncoder",
-    ),
-    (
         "stack: NaN in X",
         lambda: stack_domains(_with(X, 0, np.nan), Y, X),
         ValueError,

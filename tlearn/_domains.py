@@ -7,7 +7,10 @@ conventions (see ``docs/design.md``):
 - ``sample_domain`` holds one integer per row: non-negative ids are source
   domains (``0`` included), negative ids are target domains.
 - An unknown label is ``-1`` for classification and ``NaN`` for regression
-  (``NaN`` is also accepted in a float label array for classification).
+  (``NaN`` is also accepted in a float label array for classification). String
+  labels mark an unknown label with ``None`` (or ``NaN``) in an object array;
+  a placeholder string (``"-1"``, ``"?"``, ``""``, ...) is an error, never a
+  class.
 - When ``sample_domain`` is ``None`` at fit time, rows with an unknown label are
   target rows and all others source rows; at prediction time every row is a
   target row.
@@ -38,6 +41,15 @@ TARGET_ID = -2
 UNKNOWN_CLASS = -1
 
 _TASKS = ("classification", "regression")
+
+#: What to do when a cross-validation fold leaves out what a method needs.
+_CV_HINT = (
+    "In cross-validation this comes from folds that hold out every such row (stacked "
+    "data put the target rows last, and scikit-learn's default folds are not "
+    "shuffled): use cv=tlearn.model_selection.DomainStratifiedKFold(), which keeps "
+    "the unlabelled target rows and some labelled rows of every domain in every "
+    "training split."
+)
 
 
 @dataclass(frozen=True)
@@ -120,14 +132,70 @@ def _as_1d_labels(y, n_samples):
     return y
 
 
+#: String labels that read as a placeholder for an unknown label, not as a class
+#: (compared after stripping white space and ignoring case).
+PLACEHOLDER_LABELS = frozenset(
+    {
+        "",
+        "-1",
+        "?",
+        "??",
+        "-",
+        "--",
+        "nan",
+        "na",
+        "n/a",
+        "none",
+        "null",
+        "nil",
+        "missing",
+        "unknown",
+        "unlabeled",
+        "unlabelled",
+        "unk",
+        "<unk>",
+        "undefined",
+    }
+)
+
+
+def _is_missing(value):
+    """Whether one entry of an object label array marks an unknown label (None, NaN, pd.NA)."""
+    if value is None:
+        return True
+    try:
+        return bool(value != value)  # NaN
+    except TypeError:  # pandas.NA: its comparisons are NA, whose truth is undefined
+        return True
+
+
+def _check_no_placeholder(y):
+    """Refuse string labels that look like an unknown-label placeholder (``"-1"``, ``"?"``, ...)."""
+    values = {str(v) for v in (np.unique(y) if y.dtype.kind in "US" else y)}
+    found = sorted(v for v in values if v.strip().lower() in PLACEHOLDER_LABELS)
+    if found:
+        raise ValueError(
+            f"y holds the string label(s) {found}, which read as a placeholder for an "
+            "unknown label and would be learned as a class. With string labels, mark each "
+            "unknown label with None (or NaN) in an object array, for example "
+            "y = np.asarray(labels, dtype=object); y[unknown] = None (stack_domains does "
+            "this when yt is None); or encode the classes as integers and mark unknown "
+            "labels -1."
+        )
+
+
 def _unknown_mask(y, task, unknown_is_class=False):
     """Return ``(y, unknown)``: the labels (float64 for regression) and the unknown mask.
 
-    With ``unknown_is_class``, ``-1`` is an ordinary class label and only
-    ``NaN`` marks an unknown label.
+    Unknown labels are ``-1`` in a numeric array, ``NaN`` in a float array, and
+    ``None`` / ``NaN`` / ``pandas.NA`` in an object array (the one way for
+    string labels). With ``unknown_is_class``, ``-1`` is an ordinary class
+    label and only ``NaN`` marks an unknown label.
     """
     if task == "regression":
         try:
+            if y.dtype.kind == "O":
+                y = np.array([np.nan if _is_missing(v) else v for v in y], dtype=object)
             if y.dtype.kind not in "biufO":
                 raise TypeError
             y = y.astype(np.float64, copy=False)
@@ -140,18 +208,23 @@ def _unknown_mask(y, task, unknown_is_class=False):
             raise ValueError("y contains infinity; unknown regression targets are NaN.")
         return y, np.isnan(y)
     if y.dtype.kind in "US":
+        _check_no_placeholder(y)
         return y, np.zeros(y.shape[0], dtype=bool)
     if y.dtype.kind == "O":
-        kinds = {isinstance(v, str) for v in y}
+        missing = np.fromiter((_is_missing(v) for v in y), dtype=bool, count=y.shape[0])
+        kinds = {isinstance(v, str) for v in y[~missing]}
         if kinds == {True, False}:
             raise TypeError(
-                "y mixes string labels with other values; the unknown-label marker -1 "
-                "only works in numeric label arrays. Encode the classes as integers "
-                "first (for example with sklearn.preprocessing.LabelEncoder)."
+                "y mixes string labels with other values. Use one kind of label: "
+                "strings (unknown labels None) or integers (unknown labels -1); "
+                "sklearn.preprocessing.LabelEncoder encodes classes as integers."
             )
         if kinds == {True}:
-            return y, np.zeros(y.shape[0], dtype=bool)
-        y = y.astype(np.float64)
+            _check_no_placeholder(y[~missing])
+            if missing.any():  # one marker (None) inside, whatever the caller used
+                y = np.where(missing, None, y)
+            return y, missing
+        y = np.where(missing, np.nan, y).astype(np.float64)
     if y.dtype.kind == "f":
         if np.isinf(y).any():
             raise ValueError("y contains infinity.")
@@ -165,7 +238,7 @@ def _unknown_mask(y, task, unknown_is_class=False):
 def _infer_domains(y, unknown, task):
     """Domain ids inferred from the labels: unknown labels are target rows."""
     # -1 (not NaN, which cannot be a class) is ambiguous when it would leave one class.
-    if task == "classification" and np.any(y[unknown] == UNKNOWN_CLASS):
+    if task == "classification" and y.dtype.kind in "biuf" and np.any(y[unknown] == UNKNOWN_CLASS):
         known = np.unique(y[~unknown])
         if known.size == 1:
             raise ValueError(
@@ -175,6 +248,26 @@ def _infer_domains(y, unknown, task):
                 "domains need not be inferred from y == -1."
             )
     return np.where(unknown, TARGET_ID, SOURCE_ID).astype(np.int64)
+
+
+def _check_target_placeholder(y, unknown, source):
+    """Refuse target rows that all carry one label that no source row has.
+
+    That is a placeholder filled in for unknown labels (``"?"``, ``999``, ...):
+    learned as it is, it becomes a class of its own.
+    """
+    target = ~source
+    if not source.any() or not target.any() or unknown[target].any():
+        return
+    values = np.unique(y[target])
+    if values.size == 1 and not np.isin(values, y[source]).any():
+        value = values[0].item() if isinstance(values[0], np.generic) else values[0]
+        raise ValueError(
+            f"Every target row has the label {value!r}, which no source row has: it "
+            "reads as a placeholder for unknown labels and would be learned as a class. "
+            "Mark unknown labels -1 (integer labels), NaN (float labels) or None (string "
+            "labels in an object array)."
+        )
 
 
 def _labels_with_domains(y, unknown, sample_domain, task):
@@ -193,6 +286,14 @@ def _labels_with_domains(y, unknown, sample_domain, task):
             )
     if task == "regression":
         return ~unknown
+    if y.dtype.kind == "O":
+        none_source = source & unknown
+        if none_source.any():
+            raise ValueError(
+                f"y is None / NaN on {int(none_source.sum())} source rows: source rows "
+                "must have known labels."
+            )
+    _check_target_placeholder(y, unknown, source)
     if not unknown.any():
         return np.ones_like(unknown)
     if (source & unknown).any() and (~source & unknown).any():
@@ -300,7 +401,8 @@ def check_domain_data(
     data = DomainData(X, y, sd, labeled)
     if not labeled.any():
         raise ValueError(
-            "Every label is unknown (-1 for classification, NaN for regression): "
+            "Every label is unknown (-1 for classification, NaN for regression, None "
+            "for string labels): "
             f"{_name(estimator)} needs labelled rows."
         )
     if task == "classification":
@@ -319,12 +421,12 @@ def check_domain_data(
     if require_target and not data.target.any():
         raise ValueError(
             f"No target rows: {_name(estimator)} needs target rows (sample_domain < 0, "
-            "or unknown labels -1 / NaN when sample_domain is None)."
+            "or unknown labels -1 / NaN when sample_domain is None). " + _CV_HINT
         )
     if require_labeled_target and not data.labeled_target.any():
         raise ValueError(
             f"No labelled target rows: {_name(estimator)} needs a few target rows "
-            "with known labels (sample_domain < 0 and a label other than -1 / NaN)."
+            "with known labels (sample_domain < 0 and a label other than -1 / NaN). " + _CV_HINT
         )
     return data
 
@@ -358,7 +460,8 @@ def stack_domains(Xs, ys, Xt, yt=None):
     convention); with lists of arrays, the sources get ids ``1, 2, ...`` and
     the targets ``-2, -3, ...``. Without ``yt`` the target labels are
     unknown: ``-1`` when the source labels are integers, ``NaN`` when they are
-    floats (regression targets, or classes stored as floats).
+    floats (regression targets, or classes stored as floats), and ``None``
+    when they are strings (``y`` is then an object array).
 
     Parameters
     ----------
@@ -437,22 +540,20 @@ def stack_domains(Xs, ys, Xt, yt=None):
     n_src = len(Xs_list)
     ys_list = [_check_label_array(y, b.shape[0], "ys") for y, b in zip(ys_list, blocks[:n_src])]
     y_src = np.concatenate(ys_list)
-    if y_src.dtype.kind in "USO":
-        if yt is None:
-            raise TypeError(
-                "The source labels are strings, so the unknown target labels cannot be "
-                "marked -1. Encode the classes as integers first (for example with "
-                "sklearn.preprocessing.LabelEncoder), or pass yt."
-            )
     # Float labels (regression, or classes stored as floats) get NaN, which
-    # cannot collide with a real value; integer labels get -1.
-    marker = np.nan if y_src.dtype.kind == "f" else UNKNOWN_CLASS
+    # cannot collide with a real value; integer labels get -1; string labels
+    # become an object array whose unknown labels are None.
+    strings = y_src.dtype.kind in "USO"
+    marker = np.nan if y_src.dtype.kind == "f" else None if strings else UNKNOWN_CLASS
     yt_full = []
     for y, b in zip(yt_list, blocks[n_src:]):
         if y is None:
-            yt_full.append(np.full(b.shape[0], marker))
+            yt_full.append(np.full(b.shape[0], marker, dtype=object if strings else None))
         else:
             yt_full.append(_check_label_array(y, b.shape[0], "yt"))
+    if strings:
+        ys_list = [y.astype(object) for y in ys_list]
+        yt_full = [y.astype(object) for y in yt_full]
     y_out = np.concatenate(ys_list + yt_full)
 
     ids = list(range(SOURCE_ID, SOURCE_ID + n_src))
