@@ -11,12 +11,14 @@
   :class:`BaseParameterTransfer`: the three families.
 """
 
+import inspect
 from copy import deepcopy
 
 import numpy as np
-from sklearn.base import BaseEstimator, clone, is_classifier, is_regressor
+from sklearn.base import BaseEstimator, TransformerMixin, clone, is_classifier, is_regressor
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import accuracy_score, r2_score
+from sklearn.pipeline import Pipeline
 from sklearn.utils import ClassifierTags, RegressorTags, TransformerTags, get_tags
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted, has_fit_parameter
@@ -338,7 +340,72 @@ class BaseInstanceTransfer(BaseTransferMetaEstimator):
         return data.X[rows], data.y[rows], weight[rows]
 
 
-class BaseFeatureTransfer(BaseTransferMetaEstimator):
+def _learns_unknown_marker(step):
+    """Whether ``step``, fitted on ``y`` with unknown labels, would learn their marker.
+
+    tlearn estimators skip unknown labels, and scikit-learn's semi-supervised
+    estimators read ``-1`` as unlabelled; an unsupervised step ignores ``y``;
+    any other predictor learns ``-1`` as a class (or fails on ``NaN``).
+    """
+    if step is None or (isinstance(step, str) and step == "passthrough"):
+        return False
+    if isinstance(step, Pipeline):
+        return _learns_unknown_marker(step.steps[-1][1])
+    if isinstance(step, BaseTransferEstimator):
+        return False
+    if isinstance(getattr(step, "estimator", None), BaseTransferEstimator):
+        return False  # a search or wrapper around a tlearn estimator
+    if type(step).__module__.startswith("sklearn.semi_supervised"):
+        return False
+    return is_classifier(step) or is_regressor(step) or hasattr(step, "predict")
+
+
+def _enclosing_pipelines(max_depth=100):
+    """The scikit-learn Pipelines whose ``fit`` is on the call stack, innermost first.
+
+    A transformer cannot see the steps after it in a Pipeline, nor the ``y``
+    they receive; the call stack is the one place that shows them. Where
+    frames are not available (``inspect.currentframe()`` is None on some
+    Python implementations) this finds nothing and no check is made.
+    """
+    frame = inspect.currentframe()
+    found = []
+    try:
+        frame = frame.f_back if frame is not None else None
+        for _ in range(max_depth):
+            if frame is None:
+                break
+            owner = frame.f_locals.get("self") if "self" in frame.f_code.co_varnames else None
+            if isinstance(owner, Pipeline) and all(p is not owner for p in found):
+                found.append(owner)
+            frame = frame.f_back
+    finally:
+        del frame
+    return found
+
+
+def _check_not_a_middle_step(transformer, data):
+    """Refuse a Pipeline whose later, plain scikit-learn predictor would learn the marker."""
+    if data.labeled.all():
+        return
+    for pipe in _enclosing_pipelines():
+        name, final = pipe.steps[-1]
+        if final is transformer or not _learns_unknown_marker(final):
+            continue
+        name_t = type(transformer).__name__
+        name_f = type(final).__name__
+        raise ValueError(
+            f"{name_t} is fitted as a middle step of a Pipeline whose final step "
+            f"{name!r} ({name_f}) is not a tlearn estimator: fitted on the same y, it "
+            "would learn the unknown-label marker of the target rows as a class. Use "
+            "tlearn.pipeline.make_pipeline(...), which fits the final step on the "
+            f"labelled rows only; or wrap the final step yourself, Pooled({name_f}(...)) "
+            "from tlearn.baselines; or make the method the final step, "
+            f"{name_t}({name_f}(...))."
+        )
+
+
+class BaseFeatureTransfer(TransformerMixin, BaseTransferMetaEstimator):
     """Base of the feature-based family: map the domains into a shared space.
 
     Subclasses implement ``_fit_map(data)`` (learn the map, store it in
@@ -438,7 +505,50 @@ class BaseFeatureTransfer(BaseTransferMetaEstimator):
         """
         self.fit(X, y, sample_domain)
         data = self._check_domains(X, y, sample_domain, reset=False)
+        _check_not_a_middle_step(self, data)
         return self._map_rows(data.X, data.sample_domain)
+
+    @property
+    def _n_features_out(self):
+        """Number of output features: ``n_components_`` where the map has one, else the input's."""
+        n_components = getattr(self, "n_components_", None)
+        return self.n_features_in_ if n_components is None else int(n_components)
+
+    def get_feature_names_out(self, input_features=None):
+        """Names of the output features.
+
+        A map that keeps the input features (CORAL) keeps their names; one
+        onto ``n_components_`` axes names them ``"<class name>0"``,
+        ``"<class name>1"``, ... in lower case (``tca0``, ``tca1``, ...).
+
+        Parameters
+        ----------
+        input_features : array-like of str, default=None
+            Input feature names; ``None`` means ``feature_names_in_`` when
+            ``fit`` saw them, else ``x0``, ``x1``, ...
+
+        Returns
+        -------
+        feature_names_out : ndarray of str objects
+        """
+        check_is_fitted(self)
+        names_in = getattr(self, "feature_names_in_", None)
+        if input_features is None:
+            input_features = (
+                names_in if names_in is not None else [f"x{i}" for i in range(self.n_features_in_)]
+            )
+        input_features = np.asarray(input_features, dtype=object)
+        if input_features.ndim != 1 or input_features.shape[0] != self.n_features_in_:
+            raise ValueError(
+                f"input_features should have length {self.n_features_in_} (n_features_in_); "
+                f"got shape {input_features.shape}."
+            )
+        if names_in is not None and not np.array_equal(input_features, names_in):
+            raise ValueError("input_features is not equal to feature_names_in_.")
+        if getattr(self, "n_components_", None) is None:
+            return input_features
+        prefix = type(self).__name__.lower()
+        return np.asarray([f"{prefix}{i}" for i in range(self._n_features_out)], dtype=object)
 
     __metadata_request__transform = {"sample_domain": True}
 
