@@ -150,3 +150,12 @@ def test_numeric_labels_unchanged_by_the_string_rules():
     yr_obj = yr.astype(object)
     yr_obj[sdr < 0] = None
     assert np.isfinite(CORAL(Ridge()).fit(Xr, yr_obj).predict(Xr[:3])).all()
+
+
+def test_scoring_a_few_rows_of_one_class_is_no_placeholder(shift):
+    X, names, sd = shift
+    model = CORAL().fit(X, np.where(sd < 0, None, names.astype(object)), sample_domain=sd)
+    source = np.flatnonzero((sd >= 0) & (names == "neg"))[:5]
+    target = np.flatnonzero((sd < 0) & (names == "pos"))[:2]
+    rows = np.concatenate([source, target])
+    assert 0 <= model.score(X[rows], names[rows], sample_domain=sd[rows]) <= 1

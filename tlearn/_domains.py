@@ -171,7 +171,10 @@ def _is_missing(value):
 
 def _check_no_placeholder(y):
     """Refuse string labels that look like an unknown-label placeholder (``"-1"``, ``"?"``, ...)."""
-    values = {str(v) for v in (np.unique(y) if y.dtype.kind in "US" else y)}
+    values = {
+        v.decode(errors="replace") if isinstance(v, bytes) else str(v)
+        for v in (np.unique(y) if y.dtype.kind in "US" else y)
+    }
     found = sorted(v for v in values if v.strip().lower() in PLACEHOLDER_LABELS)
     if found:
         raise ValueError(
@@ -270,7 +273,7 @@ def _check_target_placeholder(y, unknown, source):
         )
 
 
-def _labels_with_domains(y, unknown, sample_domain, task):
+def _labels_with_domains(y, unknown, sample_domain, task, fitting=True):
     """The known-label mask when the domains are given.
 
     Source rows must be labelled; there ``-1`` is an ordinary class label. On
@@ -293,7 +296,8 @@ def _labels_with_domains(y, unknown, sample_domain, task):
                 f"y is None / NaN on {int(none_source.sum())} source rows: source rows "
                 "must have known labels."
             )
-    _check_target_placeholder(y, unknown, source)
+    if fitting:  # a few rows scored later may well be of one class
+        _check_target_placeholder(y, unknown, source)
     if not unknown.any():
         return np.ones_like(unknown)
     if (source & unknown).any() and (~source & unknown).any():
@@ -396,7 +400,7 @@ def check_domain_data(
         labeled = ~unknown
     else:
         sd = _check_sample_domain(sample_domain, n_samples)
-        labeled = _labels_with_domains(y, unknown, sd, task)
+        labeled = _labels_with_domains(y, unknown, sd, task, fitting=reset)
 
     data = DomainData(X, y, sd, labeled)
     if not labeled.any():
