@@ -505,6 +505,82 @@ def _check_member(member: tarfile.TarInfo) -> None:
         raise ValueError(f"Refusing to extract the tar member {name!r}: unsupported member type.")
 
 
+_ESCAPE = None  # what _resolve returns for a path that leaves the destination
+
+
+def _resolve(path: str, symlinks: dict, depth: int = 0):
+    """Resolve a '/'-separated member path through the archive's own symbolic links.
+
+    ``symlinks`` maps the normalised path of each symbolic-link member seen so
+    far to its target. Returns the normalised path inside the destination, or
+    ``_ESCAPE`` when some step of the resolution leaves it (or the links loop).
+    """
+    if depth > 40:
+        return _ESCAPE
+    parts: list[str] = []
+    for part in path.replace("\\", "/").split("/"):
+        if part in ("", "."):
+            continue
+        if part == "..":
+            if not parts:
+                return _ESCAPE
+            parts.pop()
+            continue
+        parts.append(part)
+        here = "/".join(parts)
+        if here in symlinks:
+            base = posixpath.dirname(here)
+            target = _resolve(posixpath.join(base, symlinks[here]), symlinks, depth + 1)
+            if target is _ESCAPE:
+                return _ESCAPE
+            parts = target.split("/") if target else []
+    return "/".join(parts)
+
+
+def _check_links(members) -> None:
+    """Refuse link chains: the archive's links resolved as the file system would.
+
+    Checked member by member, in archive order, over a virtual tree of the
+    members seen so far: a member whose path goes through a symbolic-link
+    member is refused (whatever that link points to), and so is a symbolic or
+    hard link whose target, resolved through the earlier links, leaves the
+    destination, or a hard link to anything but an earlier regular file. This
+    needs no help from :mod:`tarfile`'s extraction filters, so it holds on
+    every Python that tlearn supports.
+    """
+    symlinks: dict[str, str] = {}
+    files: set[str] = set()
+    for member in members:
+        name = posixpath.normpath(member.name.replace("\\", "/"))
+        parts = name.split("/")
+        for i in range(1, len(parts)):
+            prefix = "/".join(parts[:i])
+            if prefix in symlinks:
+                raise ValueError(
+                    f"Refusing to extract the tar member {member.name!r}: its path goes "
+                    f"through the symbolic link {prefix!r}."
+                )
+        if member.issym():
+            target = _resolve(posixpath.join(posixpath.dirname(name), member.linkname), symlinks)
+            if target is _ESCAPE:
+                raise ValueError(
+                    f"Refusing to extract the tar member {member.name!r}: link to "
+                    f"{member.linkname!r} resolves, through the archive's links, outside the "
+                    "destination."
+                )
+            symlinks[name] = member.linkname
+        elif member.islnk():
+            target = _resolve(member.linkname, symlinks)
+            if target is _ESCAPE or target not in files:
+                raise ValueError(
+                    f"Refusing to extract the tar member {member.name!r}: hard link to "
+                    f"{member.linkname!r}, which is not an earlier regular file of the archive."
+                )
+            files.add(name)
+        elif member.isfile():
+            files.add(name)
+
+
 def _new_temp_dir(parent: Path, name: str) -> Path:
     while True:
         tmp = parent / f".{name}.{secrets.token_hex(6)}.tmp"
@@ -542,16 +618,22 @@ def safe_extract_tar(archive_path, dest_dir, *, marker=None) -> Path:
     ------
     ValueError
         A member has an absolute path, a path leaving the destination
-        (``..``), is a symbolic or hard link pointing outside it, is a device
-        file or FIFO, or has another unsupported type. Nothing is extracted.
+        (``..``), is a symbolic or hard link pointing outside it (resolved
+        through the archive's earlier links, so chains such as ``d/up -> ..``
+        then ``up2 -> d/up/..`` are caught), has a path that goes through a
+        symbolic link of the archive, is a hard link to anything but an
+        earlier regular file, is a device file or FIFO, or has another
+        unsupported type. Nothing is extracted.
     FileExistsError
         ``dest_dir`` exists and is not empty (e.g. another process extracted
         the archive concurrently).
 
     Notes
     -----
-    When the running Python provides it (3.10.12+, 3.11.4+, 3.12+), the
-    ``"data"`` extraction filter of :mod:`tarfile` is applied as well.
+    tlearn's own checks do not rely on :mod:`tarfile`'s extraction filters;
+    where the running Python provides them (3.10.12+, 3.11.4+, 3.12+), the
+    ``"data"`` filter is applied as well, and what it refuses is raised as the
+    same ``ValueError``.
     """
     archive_path = Path(os.fspath(archive_path))
     dest = Path(os.fspath(dest_dir))
@@ -565,13 +647,17 @@ def safe_extract_tar(archive_path, dest_dir, *, marker=None) -> Path:
         members = tar.getmembers()
         for member in members:
             _check_member(member)
+        _check_links(members)
         created = _make_dirs(dest.parent)
         tmp = _new_temp_dir(dest.parent, dest.name)
         try:
-            if hasattr(tarfile, "data_filter"):
-                tar.extractall(tmp, members=members, filter="data")
-            else:  # pragma: no cover - old Python without extraction filters
-                tar.extractall(tmp, members=members)
+            try:
+                if hasattr(tarfile, "data_filter"):
+                    tar.extractall(tmp, members=members, filter="data")
+                else:  # old Python without extraction filters: _check_links stands alone
+                    tar.extractall(tmp, members=members)
+            except tarfile.TarError as err:  # FilterError and the like: the documented error
+                raise ValueError(f"Refusing to extract {str(archive_path)!r}: {err}") from err
             if marker is not None:
                 (tmp / marker).touch()
             try:
