@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import textwrap
+from pathlib import Path
 
 import numpy as np
 import scipy.io
 from sklearn.utils import Bunch
 
-from ._base import RemoteFile, fetch_file
+from ._base import ChecksumError, RemoteFile, _sha256_of, fetch_file
 
 __all__ = ["fetch_amazon_review", "fetch_office_caltech10"]
 
@@ -293,6 +294,73 @@ def fetch_office_caltech10(domain, *, data_home=None, download_if_missing=True, 
     )
     remote = OFFICE_CALTECH10_FILES[domain]
     path = fetch_file(remote, data_home=data_home, download_if_missing=download_if_missing)
+    return _office_caltech_bunch(path, remote, domain, return_X_y)
+
+
+#: The copy of the four Office-Caltech-10 SURF files shipped inside the package.
+EMBEDDED_OFFICE_CALTECH10 = Path(__file__).resolve().parent / "data" / _OFFICE_CALTECH_FOLDER
+
+
+def load_office_caltech10(domain, *, return_X_y=False):
+    """Load one domain of Office-Caltech-10 (SURF-800) from the copy shipped with tlearn.
+
+    The same data, and the same return value, as :func:`fetch_office_caltech10`,
+    read from the four files inside the package (about 300 KB; their public
+    origin and SHA-256 are in ``tlearn/datasets/data/office_caltech10_surf/README.md``),
+    so it needs no download and no data home: scikit-learn's naming, ``load_*``
+    for shipped data and ``fetch_*`` for downloaded data. Each file's SHA-256 is
+    checked before it is read.
+
+    Parameters
+    ----------
+    domain : {"amazon", "caltech", "dslr", "webcam"}
+        The domain to load (``"caltech10"`` is accepted for ``"caltech"``).
+    return_X_y : bool, default=False
+        Return ``(X, y)`` instead of a :class:`~sklearn.utils.Bunch`.
+
+    Returns
+    -------
+    data : :class:`~sklearn.utils.Bunch` or tuple
+        As :func:`fetch_office_caltech10`: ``data`` (float64 raw SURF counts),
+        ``target`` (0..9), ``target_names``, ``domain`` and ``DESCR``.
+
+    Raises
+    ------
+    ChecksumError
+        A shipped file does not have its recorded SHA-256 (a damaged install).
+
+    See Also
+    --------
+    fetch_office_caltech10 : the same files, downloaded from their public origin.
+
+    Examples
+    --------
+    >>> from tlearn.datasets import load_office_caltech10
+    >>> X, y = load_office_caltech10("webcam", return_X_y=True)
+    >>> X.shape, int(y.max()) + 1
+    ((295, 800), 10)
+    """
+    domain = _canonical_domain(
+        domain, tuple(OFFICE_CALTECH10_FILES), _OFFICE_CALTECH_ALIASES, "Office-Caltech-10"
+    )
+    remote = OFFICE_CALTECH10_FILES[domain]
+    path = EMBEDDED_OFFICE_CALTECH10 / remote.filename
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"The shipped file {str(path)!r} is missing: reinstall tlearn, or use "
+            "fetch_office_caltech10 to download it."
+        )
+    digest = _sha256_of(path)
+    if digest != remote.sha256:
+        raise ChecksumError(
+            f"The shipped file {str(path)!r} has SHA-256 {digest}, expected {remote.sha256}: "
+            "the installation is damaged; reinstall tlearn."
+        )
+    return _office_caltech_bunch(path, remote, domain, return_X_y)
+
+
+def _office_caltech_bunch(path, remote, domain, return_X_y):
+    """Read one verified Office-Caltech-10 file into ``(X, y)`` or a Bunch."""
     X, labels = _read_mat_arrays(path, "fts", "labels")
     if X.shape[1] != _OFFICE_CALTECH_N_FEATURES:
         raise ValueError(
