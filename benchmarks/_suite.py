@@ -227,10 +227,23 @@ def load_tasks(dataset, tasks, *, feature="surf", decaf_layer="fc8", rows=None, 
             )
             domains[x] = (X, y)
     elif dataset == "office-caltech10":
-        from tlearn.datasets import fetch_office_caltech10
+        from tlearn.datasets import fetch_office_caltech10, load_office_caltech10
 
-        for x in letters:
-            domains[x] = _fetch(fetch_office_caltech10, OFFICE_CALTECH_DOMAINS[x])
+        files = "downloaded or found in the data home (tlearn.datasets.fetch_office_caltech10)"
+        try:
+            for x in letters:
+                domains[x] = _fetch(fetch_office_caltech10, OFFICE_CALTECH_DOMAINS[x])
+        except NoData as exc:
+            if not exc.missing:
+                raise
+            domains = {
+                x: load_office_caltech10(OFFICE_CALTECH_DOMAINS[x], return_X_y=True)
+                for x in letters
+            }
+            files = (
+                "the copy shipped with tlearn (tlearn.datasets.load_office_caltech10), "
+                "since they could not be downloaded"
+            )
     elif dataset == "amazon-review":
         from tlearn.datasets import fetch_amazon_review
 
@@ -263,6 +276,8 @@ def load_tasks(dataset, tasks, *, feature="surf", decaf_layer="fc8", rows=None, 
         "preprocessing": text,
         "rows_per_domain": {x: int(X.shape[0]) for x, (X, _) in domains.items()},
     }
+    if dataset == "office-caltech10":
+        info["files"] = files
     return payloads, info
 
 
