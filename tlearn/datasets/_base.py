@@ -32,6 +32,7 @@ import secrets
 import shutil
 import tarfile
 import threading
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -206,8 +207,24 @@ def get_data_home(data_home=None) -> Path:
     if data_home is None:
         data_home = os.environ.get(DATA_HOME_ENV) or DEFAULT_DATA_HOME
     path = Path(os.fspath(data_home)).expanduser()
-    path.mkdir(parents=True, exist_ok=True)
+    _check_not_a_file(path, "data home")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError):  # a parent folder is a file
+        _check_not_a_file(path, "data home")
+        raise
     return path
+
+
+def _check_not_a_file(folder: Path, what: str) -> None:
+    """Raise a clear ``NotADirectoryError`` when ``folder`` or a parent of it is a file."""
+    for candidate in (folder, *folder.parents):
+        if candidate.exists() and not candidate.is_dir():
+            where = "" if candidate == folder else f" (in the path of {str(folder)!r})"
+            raise NotADirectoryError(
+                f"The {what} folder {str(candidate)!r}{where} is a file, not a folder: "
+                f"remove or rename that file, or set {DATA_HOME_ENV} to another folder."
+            )
 
 
 def _unavailable_message(remote: RemoteFile, path: Path, reason: str) -> str:
@@ -311,11 +328,55 @@ def _remove_empty_dirs(created: list[Path]) -> None:
             break
 
 
+#: A temporary download without a live writer is removed once older than this (seconds).
+STALE_PART_SECONDS = 3600
+
+
+def _pid_alive(pid: int) -> bool:
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True  # it exists (another user's), or we cannot tell: keep its file
+    return True
+
+
+def _remove_stale_parts(folder: Path, name: str) -> None:
+    """Remove the temporaries ``.<name>.<pid>.<token>.part`` of downloads that died.
+
+    A temporary whose writer (the pid in its name) no longer runs is removed;
+    one without a pid in its name (an older tlearn) only once it is older than
+    :data:`STALE_PART_SECONDS`. A download still running in a live process
+    keeps its file.
+    """
+    prefix = f".{name}."
+    try:
+        entries = list(folder.iterdir())
+    except OSError:
+        return
+    for entry in entries:
+        if not (entry.name.startswith(prefix) and entry.name.endswith(".part")):
+            continue
+        fields = entry.name[len(prefix) : -len(".part")].split(".")
+        try:
+            if len(fields) == 2 and fields[0].isdigit():
+                stale = not _pid_alive(int(fields[0]))
+            else:
+                stale = time.time() - entry.stat().st_mtime > STALE_PART_SECONDS
+            if stale:
+                entry.unlink()
+        except OSError:  # gone already, or not ours to remove
+            continue
+
+
 def _open_new_temp(folder: Path, name: str):
-    """Open a new uniquely named file in ``folder``, honouring the umask."""
+    """Open a new uniquely named file in ``folder`` (``.<name>.<pid>.<token>.part``)."""
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
     while True:
-        tmp = folder / f".{name}.{secrets.token_hex(6)}.part"
+        tmp = folder / f".{name}.{os.getpid()}.{secrets.token_hex(6)}.part"
         try:
             fd = os.open(tmp, flags, 0o666)
         except FileExistsError:
@@ -430,6 +491,7 @@ def fetch_file(remote: RemoteFile, data_home=None, download_if_missing=True) -> 
     """
     home = get_data_home(data_home)
     folder = home / remote.folder
+    _check_not_a_file(folder, "data set")
     path = folder / remote.filename
     if path.is_file():
         _verify_existing(path, remote)
@@ -446,6 +508,7 @@ def fetch_file(remote: RemoteFile, data_home=None, download_if_missing=True) -> 
         )
     url = _source_url(remote, path)
     created = _make_dirs(folder)
+    _remove_stale_parts(folder, remote.filename)
     try:
         _download(url, path, remote)
     except BaseException:
