@@ -170,6 +170,9 @@ sphinx_gallery_conf = {
     "download_all_examples": False,
     "show_memory": False,
     "min_reported_time": 0,
+    # no docs/sg_execution_times.rst (and no per-gallery timing page): a generated file
+    # in the source tree would be read as a page, by Sphinx and by tests/test_docs.py
+    "write_computation_times": False,
     # A failing example fails the build: every picture comes from a real run.
     "abort_on_example_error": False,
     "only_warn_on_example_error": False,

@@ -33,3 +33,15 @@ def test_readme_names_the_commands():
         "python benchmarks/office31.py",
     ):
         assert command in text, command
+
+
+def test_two_setup_commands_install_what_they_run():
+    """Issue 19: one command installs and runs the main job, one the tests."""
+    text = README.read_text()
+    assert 'python -m pip install -e ".[benchmarks]" && python benchmarks/office31.py' in text
+    assert 'python -m pip install -e ".[test]" && python -m pytest' in text
+    pyproject = (README.parent / "pyproject.toml").read_text()
+    extras = re.search(r"benchmarks = \[(.*?)\]", pyproject, flags=re.S)[1]
+    for package in ("matplotlib", "tqdm", "joblib"):
+        assert package in extras, package
+    assert "TLEARN_SHARED_DATA" in text
