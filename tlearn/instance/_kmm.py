@@ -27,9 +27,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics.pairwise import pairwise_distances
 from sklearn.utils import check_random_state, gen_batches
 
-from ..base import BaseInstanceTransfer
-from ..feature._tca import (
-    _block_rows,
+from .._kernels import (
     _is_int,
     _is_real,
     estimator_gram,
@@ -37,6 +35,8 @@ from ..feature._tca import (
     nystrom_whitening,
     select_landmarks,
 )
+from .._kernels import block_rows as _block_rows
+from ..base import BaseInstanceTransfer
 
 __all__ = [
     "KMM",
@@ -261,7 +261,7 @@ def kmm_nystrom_terms(Xs, Xt, landmarks, gram_fn, block_rows=None):
     r"""The QP terms for the Nystrom kernel :math:`\tilde k(x, x') = \phi(x)^\top \phi(x')`.
 
     :math:`\phi(x) = M^\top k(\text{landmarks}, x)` with
-    :math:`M = V_r S_r^{-1/2}` from :func:`~tlearn.feature._tca.nystrom_whitening`
+    :math:`M = V_r S_r^{-1/2}` from :func:`~tlearn._kernels.nystrom_whitening`
     (the landmark Gram matrix :math:`V S V^\top`, eigenvalues below ``1e-10``
     of the largest dropped). Returns the source factor
     :math:`\Phi_s` (:math:`\tilde K = \Phi_s \Phi_s^\top`) and

@@ -1,0 +1,72 @@
+"""The import structure: no family reaches into another, the shared layer sits at the bottom.
+
+Issue 18: ``instance/_kmm.py`` imported the kernel Gram, its parameter checks,
+the landmarks and the Nystrom map from ``feature/_tca.py``. They now live in
+``tlearn/_kernels.py``; this test draws the import picture of every module with
+``ast`` and fails on any arrow between families or from the bottom layer up.
+"""
+
+import ast
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parents[1] / "tlearn"
+FAMILIES = ("instance", "feature", "parameter")
+BOTTOM = ("_kernels", "_domains")
+
+
+def _module_name(path):
+    return ".".join(("tlearn", *path.relative_to(PACKAGE).with_suffix("").parts)).removesuffix(
+        ".__init__"
+    )
+
+
+def _imports(path):
+    """The tlearn modules that ``path`` imports (absolute names)."""
+    name = _module_name(path)
+    package = name if path.name == "__init__.py" else name.rsplit(".", 1)[0]
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.Import):
+            found |= {a.name for a in node.names if a.name.startswith("tlearn")}
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.split(".")
+                base = base[: len(base) - node.level + 1]
+                target = ".".join(base + ([node.module] if node.module else []))
+            else:
+                target = node.module or ""
+            if target.startswith("tlearn"):
+                found.add(target)
+    return found
+
+
+def _family(module):
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 and parts[1] in FAMILIES else None
+
+
+MODULES = sorted(PACKAGE.rglob("*.py"))
+
+
+def test_the_picture_is_drawn():
+    kmm = PACKAGE / "instance" / "_kmm.py"
+    assert "tlearn._kernels" in _imports(kmm)
+    assert "tlearn.base" in _imports(kmm)
+
+
+@pytest.mark.parametrize("path", MODULES, ids=lambda p: p.relative_to(PACKAGE).as_posix())
+def test_no_arrow_between_families(path):
+    family = _family(_module_name(path))
+    if family is None:
+        return
+    crossing = sorted(m for m in _imports(path) if _family(m) not in (None, family))
+    assert not crossing, f"{path.name} ({family}) imports {crossing}"
+
+
+@pytest.mark.parametrize("name", BOTTOM)
+def test_the_shared_layer_imports_no_family(name):
+    imported = _imports(PACKAGE / f"{name}.py")
+    assert not {m for m in imported if _family(m)}, imported
+    assert not {m for m in imported if m in ("tlearn.base", "tlearn.baselines")}, imported
