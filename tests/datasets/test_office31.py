@@ -10,6 +10,9 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import io
+import os
+import subprocess
+import sys
 import tarfile
 from pathlib import Path
 
@@ -18,7 +21,7 @@ import pytest
 import scipy.io
 from numpy.testing import assert_array_equal
 
-from tlearn.datasets import _office31
+from tlearn.datasets import _base, _office31
 from tlearn.datasets._base import ChecksumError, DatasetUnavailableError, safe_extract_tar
 from tlearn.datasets._office31 import fetch_office31
 
@@ -361,3 +364,20 @@ def test_office31_refuses_evil_archive(tmp_path, serve, data_home, monkeypatch):
         fetch_office31("amazon")
     assert sorted(p.name for p in (data_home / "office31").iterdir()) == [remote.filename]
     assert not (tmp_path / "escaped.txt").exists()
+
+
+def test_cache_write_removes_temporaries_of_dead_writers_only(tmp_path):
+    """A process killed while writing the .npz cache leaves a temporary: the next write cleans."""
+    proc = subprocess.Popen([sys.executable, "-c", "pass"])
+    proc.wait()
+    cache = tmp_path / "office31" / "archive.amazon.histogram.v1.npz"
+    cache.parent.mkdir()
+    host = _base._host_tag()
+    dead = cache.parent / f".{cache.name}.{proc.pid}.abcdef012345.{host}.part"
+    live = cache.parent / f".{cache.name}.{os.getpid()}.0123456789ab.{host}.part"
+    for path in (dead, live):
+        path.write_bytes(b"half")
+    X, y = np.ones((2, 3)), np.array([0, 1])
+    _office31._write_cache(cache, "0" * 64, X, y, ["a", "b"], [])
+    assert not dead.exists() and live.exists()
+    assert_array_equal(_office31._read_cache(cache, "0" * 64)[0], X)

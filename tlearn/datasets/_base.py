@@ -30,6 +30,7 @@ import os
 import posixpath
 import secrets
 import shutil
+import socket
 import tarfile
 import threading
 import time
@@ -331,26 +332,85 @@ def _remove_empty_dirs(created: list[Path]) -> None:
 #: A temporary download without a live writer is removed once older than this (seconds).
 STALE_PART_SECONDS = 3600
 
+# os.kill(pid, 0) probes a process on POSIX, but on Windows it terminates it:
+# there, liveness is never probed and only the age rule applies (and Windows
+# refuses to delete a file that a live download holds open anyway).
+_CAN_PROBE_PIDS = os.name != "nt"
 
-def _pid_alive(pid: int) -> bool:
+_TOKEN_DIGITS = 12  # hexadecimal digits of the random part of a temporary's name
+
+
+def _host_tag() -> str:
+    """8 hexadecimal digits naming this machine and pid namespace.
+
+    Written into the name of each temporary, so that a data home shared by
+    several machines (or containers) never has a live download of another one
+    taken for a dead one of ours because its pid does not run here.
+    """
+    try:
+        namespace = os.stat("/proc/self/ns/pid").st_ino
+    except OSError:
+        namespace = ""
+    return hashlib.sha256(f"{socket.gethostname()}:{namespace}".encode()).hexdigest()[:8]
+
+
+def _pid_alive(pid: int) -> bool | None:
+    """Whether process ``pid`` runs on this machine; None when it cannot be told."""
+    if not _CAN_PROBE_PIDS:
+        return None
     if pid <= 0:
         return False
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
-    except (PermissionError, OSError):
-        return True  # it exists (another user's), or we cannot tell: keep its file
+    except PermissionError:  # it runs, as another user
+        return True
+    except OSError:  # we cannot tell
+        return None
     return True
 
 
-def _remove_stale_parts(folder: Path, name: str) -> None:
-    """Remove the temporaries ``.<name>.<pid>.<token>.part`` of downloads that died.
+def _is_hex(text: str, digits: int) -> bool:
+    return len(text) == digits and all(c in "0123456789abcdef" for c in text)
 
-    A temporary whose writer (the pid in its name) no longer runs is removed;
-    one without a pid in its name (an older tlearn) only once it is older than
-    :data:`STALE_PART_SECONDS`. A download still running in a live process
-    keeps its file.
+
+def _part_writer(fields: list[str]):
+    """Parse the middle of a temporary's name: ``(pid or None, host tag or None)``.
+
+    Returns None when the fields are not those of a temporary of tlearn.
+    Names are ``<pid>.<token>.<host>`` (this version), ``<pid>.<token>``
+    (pid only, taken to be of this machine) or ``<token>`` (an older tlearn).
+    """
+    if len(fields) == 1 and _is_hex(fields[0], _TOKEN_DIGITS):
+        return None, None
+    if 2 <= len(fields) <= 3 and fields[0].isdigit() and _is_hex(fields[1], _TOKEN_DIGITS):
+        if len(fields) == 2:
+            return int(fields[0]), None
+        if _is_hex(fields[2], 8):
+            return int(fields[0]), fields[2]
+    return None
+
+
+def _is_stale(entry: Path, pid, host) -> bool:
+    if pid is not None and host in (None, _host_tag()):
+        alive = _pid_alive(pid)
+        if alive is not None:
+            return not alive
+    # No pid, another machine's, or a pid that cannot be probed: by age. A live
+    # download keeps its file's modification time recent while it writes.
+    return time.time() - entry.stat().st_mtime > STALE_PART_SECONDS
+
+
+def _remove_stale_parts(folder: Path, name: str) -> None:
+    """Remove the temporaries ``.<name>.<pid>.<token>.<host>.part`` of downloads that died.
+
+    A temporary written on this machine whose writer (the pid in its name) no
+    longer runs is removed at once; one without a pid in its name (an older
+    tlearn), of another machine, or whose pid cannot be probed (Windows) only
+    once it has not been written to for :data:`STALE_PART_SECONDS`. A download
+    still running in a live process keeps its file; so do the temporaries of
+    other files.
     """
     prefix = f".{name}."
     try:
@@ -360,23 +420,22 @@ def _remove_stale_parts(folder: Path, name: str) -> None:
     for entry in entries:
         if not (entry.name.startswith(prefix) and entry.name.endswith(".part")):
             continue
-        fields = entry.name[len(prefix) : -len(".part")].split(".")
+        writer = _part_writer(entry.name[len(prefix) : -len(".part")].split("."))
+        if writer is None:
+            continue
         try:
-            if len(fields) == 2 and fields[0].isdigit():
-                stale = not _pid_alive(int(fields[0]))
-            else:
-                stale = time.time() - entry.stat().st_mtime > STALE_PART_SECONDS
-            if stale:
+            if _is_stale(entry, *writer):
                 entry.unlink()
         except OSError:  # gone already, or not ours to remove
             continue
 
 
 def _open_new_temp(folder: Path, name: str):
-    """Open a new uniquely named file in ``folder`` (``.<name>.<pid>.<token>.part``)."""
+    """Open a new uniquely named file in ``folder`` (``.<name>.<pid>.<token>.<host>.part``)."""
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
     while True:
-        tmp = folder / f".{name}.{os.getpid()}.{secrets.token_hex(6)}.part"
+        token = secrets.token_hex(_TOKEN_DIGITS // 2)
+        tmp = folder / f".{name}.{os.getpid()}.{token}.{_host_tag()}.part"
         try:
             fd = os.open(tmp, flags, 0o666)
         except FileExistsError:
@@ -487,11 +546,14 @@ def fetch_file(remote: RemoteFile, data_home=None, download_if_missing=True) -> 
     downloaded from ``<mirror>/<folder>/<filename>`` and the public origin is
     never tried. Downloads go to a temporary file in the destination folder,
     hashed while written, and are renamed into place (atomically) only when
-    complete and verified.
+    complete and verified. Temporaries of this file left by downloads that
+    died (killed processes) are removed on every call; those of downloads
+    still running elsewhere are kept.
     """
     home = get_data_home(data_home)
     folder = home / remote.folder
     _check_not_a_file(folder, "data set")
+    _remove_stale_parts(folder, remote.filename)
     path = folder / remote.filename
     if path.is_file():
         _verify_existing(path, remote)
@@ -508,7 +570,6 @@ def fetch_file(remote: RemoteFile, data_home=None, download_if_missing=True) -> 
         )
     url = _source_url(remote, path)
     created = _make_dirs(folder)
-    _remove_stale_parts(folder, remote.filename)
     try:
         _download(url, path, remote)
     except BaseException:
@@ -531,57 +592,63 @@ def _is_absolute(name: str) -> bool:
 
 def _escapes(relative: str) -> bool:
     """Whether a '/'-separated path relative to the extraction root leaves it."""
-    normalised = posixpath.normpath(relative.replace("\\", "/"))
+    normalised = posixpath.normpath(relative)
     return normalised == ".." or normalised.startswith("../")
 
 
+def _refuse(member: tarfile.TarInfo, why: str) -> ValueError:
+    return ValueError(f"Refusing to extract the tar member {member.name!r}: {why}.")
+
+
 def _check_member(member: tarfile.TarInfo) -> None:
+    """Checks of one member on its own: name, type and the text of a link target."""
     name = member.name
     if not name or "\x00" in name:
-        raise ValueError(f"Refusing to extract the tar member {name!r}: invalid name.")
+        raise _refuse(member, "invalid name")
+    if "\\" in name:
+        # A separator on Windows, a plain character elsewhere: refused on every
+        # system so that the checks below mean the same everywhere.
+        raise _refuse(member, "backslash in its name")
     if _is_absolute(name):
-        raise ValueError(f"Refusing to extract the tar member {name!r}: absolute path.")
+        raise _refuse(member, "absolute path")
     if _escapes(name):
-        raise ValueError(
-            f"Refusing to extract the tar member {name!r}: its path leaves the destination."
-        )
+        raise _refuse(member, "its path leaves the destination")
     if member.isdev():
-        raise ValueError(f"Refusing to extract the tar member {name!r}: device file or FIFO.")
+        raise _refuse(member, "device file or FIFO")
     if member.issym() or member.islnk():
         target = member.linkname
         if not target or _is_absolute(target):
-            raise ValueError(
-                f"Refusing to extract the tar member {name!r}: link to absolute path {target!r}."
-            )
+            raise _refuse(member, f"link to absolute path {target!r}")
+        if "\x00" in target or "\\" in target:
+            raise _refuse(member, f"invalid link target {target!r}")
         if member.issym():
             # Symbolic links are relative to the member's own folder.
-            resolved = posixpath.join(posixpath.dirname(name.replace("\\", "/")), target)
+            resolved = posixpath.join(posixpath.dirname(name), target)
         else:
             # Hard links name another member, relative to the archive root.
             resolved = target
         if _escapes(resolved):
-            raise ValueError(
-                f"Refusing to extract the tar member {name!r}: link to {target!r} points "
-                "outside the destination."
-            )
+            raise _refuse(member, f"link to {target!r} points outside the destination")
     elif not (member.isfile() or member.isdir()):
-        raise ValueError(f"Refusing to extract the tar member {name!r}: unsupported member type.")
+        raise _refuse(member, "unsupported member type")
 
 
 _ESCAPE = None  # what _resolve returns for a path that leaves the destination
 
 
 def _resolve(path: str, symlinks: dict, depth: int = 0):
-    """Resolve a '/'-separated member path through the archive's own symbolic links.
+    """Resolve a '/'-separated path through the archive's own symbolic links.
 
-    ``symlinks`` maps the normalised path of each symbolic-link member seen so
-    far to its target. Returns the normalised path inside the destination, or
-    ``_ESCAPE`` when some step of the resolution leaves it (or the links loop).
+    ``symlinks`` maps the normalised path of each symbolic-link member to its
+    target. Every component is resolved in turn, as the file system does (a
+    link first, then a ``..`` after it). Returns the normalised path inside the
+    destination (``""`` for the destination itself), or ``_ESCAPE`` when some
+    step of the resolution leaves it (or the links loop).
     """
     if depth > 40:
         return _ESCAPE
     parts: list[str] = []
-    for part in path.replace("\\", "/").split("/"):
+    for part in path.split("/"):
         if part in ("", "."):
             continue
         if part == "..":
@@ -600,48 +667,110 @@ def _resolve(path: str, symlinks: dict, depth: int = 0):
     return "/".join(parts)
 
 
+def _member_path(member: tarfile.TarInfo, kinds: dict, symlinks: dict) -> str:
+    """The normalised path a member is written to, over the virtual tree so far.
+
+    Every folder the path goes through (``..`` included) must be a plain
+    folder: one that is a symbolic-link member or a regular file is refused.
+    The folders gone through are recorded in ``kinds`` as folders.
+    """
+    parts: list[str] = []
+    for part in member.name.split("/"):
+        if part in ("", "."):
+            continue
+        if parts:  # the path goes through parts, as a folder
+            here = "/".join(parts)
+            if here in symlinks:
+                raise _refuse(member, f"its path goes through the symbolic link {here!r}")
+            if kinds.setdefault(here, "dir") != "dir":
+                raise _refuse(member, f"its path goes through the file {here!r}")
+        if part == "..":
+            if not parts:
+                raise _refuse(member, "its path leaves the destination")
+            parts.pop()
+        else:
+            parts.append(part)
+    return "/".join(parts)
+
+
+def _kind(member: tarfile.TarInfo) -> str:
+    if member.issym():
+        return "symlink"
+    return "dir" if member.isdir() else "file"  # a hard link is one more name of a file
+
+
 def _check_links(members) -> None:
-    """Refuse link chains: the archive's links resolved as the file system would.
+    """Refuse link tricks: the archive's links resolved as the file system would.
 
     Checked member by member, in archive order, over a virtual tree of the
-    members seen so far: a member whose path goes through a symbolic-link
-    member is refused (whatever that link points to), and so is a symbolic or
-    hard link whose target, resolved through the earlier links, leaves the
-    destination, or a hard link to anything but an earlier regular file. This
-    needs no help from :mod:`tarfile`'s extraction filters, so it holds on
+    members seen so far (regular files, folders, symbolic and hard links):
+
+    - a member whose path goes through a symbolic-link member (whatever that
+      link points to, inside or out) or through a regular file is refused;
+    - a member may repeat the path of an earlier one only when both are
+      folders or both regular files: nothing replaces a link, a link replaces
+      nothing, a file does not replace a folder;
+    - a symbolic link whose target, resolved through the earlier links, leaves
+      the destination is refused, and so is a hard link to anything but an
+      earlier regular file;
+    - once all members are seen, every symbolic link is resolved again through
+      all the archive's links, so that a link defined later cannot make an
+      earlier one point outside (``s -> t/..`` then ``t -> .``).
+
+    This needs no help from :mod:`tarfile`'s extraction filters, so it holds on
     every Python that tlearn supports.
     """
+    kinds: dict[str, str] = {}
     symlinks: dict[str, str] = {}
-    files: set[str] = set()
+    named: dict[str, tarfile.TarInfo] = {}
     for member in members:
-        name = posixpath.normpath(member.name.replace("\\", "/"))
-        parts = name.split("/")
-        for i in range(1, len(parts)):
-            prefix = "/".join(parts[:i])
-            if prefix in symlinks:
-                raise ValueError(
-                    f"Refusing to extract the tar member {member.name!r}: its path goes "
-                    f"through the symbolic link {prefix!r}."
-                )
+        path = _member_path(member, kinds, symlinks)
+        kind = _kind(member)
+        if not path and kind != "dir":
+            raise _refuse(member, "it names the destination folder itself")
+        earlier = kinds.get(path)
+        if earlier is not None and (kind == "symlink" or earlier != kind):
+            raise _refuse(member, f"it replaces an earlier member ({earlier}) of the same path")
         if member.issym():
-            target = _resolve(posixpath.join(posixpath.dirname(name), member.linkname), symlinks)
-            if target is _ESCAPE:
-                raise ValueError(
-                    f"Refusing to extract the tar member {member.name!r}: link to "
-                    f"{member.linkname!r} resolves, through the archive's links, outside the "
-                    "destination."
+            target = posixpath.join(posixpath.dirname(path), member.linkname)
+            if _resolve(target, symlinks) is _ESCAPE:
+                raise _refuse(
+                    member,
+                    f"link to {member.linkname!r} resolves, through the archive's links, "
+                    "outside the destination",
                 )
-            symlinks[name] = member.linkname
-        elif member.islnk():
-            target = _resolve(member.linkname, symlinks)
-            if target is _ESCAPE or target not in files:
-                raise ValueError(
-                    f"Refusing to extract the tar member {member.name!r}: hard link to "
-                    f"{member.linkname!r}, which is not an earlier regular file of the archive."
-                )
-            files.add(name)
-        elif member.isfile():
-            files.add(name)
+            symlinks[path] = member.linkname
+            named[path] = member
+        elif member.islnk() and kinds.get(_resolve(member.linkname, symlinks)) != "file":
+            raise _refuse(
+                member,
+                f"hard link to {member.linkname!r}, which is not an earlier regular file "
+                "of the archive",
+            )
+        kinds[path] = kind
+    for path, link in symlinks.items():
+        if _resolve(posixpath.join(posixpath.dirname(path), link), symlinks) is _ESCAPE:
+            raise _refuse(
+                named[path],
+                f"link to {link!r} resolves, through links defined later in the archive, "
+                "outside the destination (or into a loop)",
+            )
+
+
+def _plain_attributes(member: tarfile.TarInfo) -> None:
+    """What ``filter="data"`` does to modes and owners, for a Python without it.
+
+    No set-user-ID, set-group-ID or sticky bit, no write permission for group
+    and others, owner read and write kept; the owner and group of the archive
+    are not applied (even when running as root).
+    """
+    if member.isfile():
+        mode = (member.mode & 0o755) | 0o600
+        member.mode = mode if mode & 0o100 else mode & ~0o111
+    elif member.isdir():
+        member.mode = (member.mode & 0o755) | 0o700
+    member.uid = member.gid = -1
+    member.uname = member.gname = ""
 
 
 def _new_temp_dir(parent: Path, name: str) -> Path:
@@ -680,23 +809,42 @@ def safe_extract_tar(archive_path, dest_dir, *, marker=None) -> Path:
     Raises
     ------
     ValueError
-        A member has an absolute path, a path leaving the destination
-        (``..``), is a symbolic or hard link pointing outside it (resolved
-        through the archive's earlier links, so chains such as ``d/up -> ..``
-        then ``up2 -> d/up/..`` are caught), has a path that goes through a
-        symbolic link of the archive, is a hard link to anything but an
-        earlier regular file, is a device file or FIFO, or has another
-        unsupported type. Nothing is extracted.
+        A member is unsafe; nothing is extracted and the message names the
+        member and the reason. Refused: an absolute path, a path leaving the
+        destination (``..``), a backslash in a name, a device file or FIFO or
+        another unsupported type, and the link tricks below.
+    NotADirectoryError
+        The parent folder of ``dest_dir`` (or one of its parents) is a file.
     FileExistsError
         ``dest_dir`` exists and is not empty (e.g. another process extracted
         the archive concurrently).
 
     Notes
     -----
-    tlearn's own checks do not rely on :mod:`tarfile`'s extraction filters;
-    where the running Python provides them (3.10.12+, 3.11.4+, 3.12+), the
-    ``"data"`` filter is applied as well, and what it refuses is raised as the
-    same ``ValueError``.
+    Rule for links. The members are checked in archive order over a virtual
+    tree of the members seen so far, each path component resolved as the file
+    system would, following the symbolic and hard links defined earlier:
+
+    - a symbolic link is allowed when its target, resolved that way, stays
+      inside the destination (also once every later link is known) and does
+      not loop; a hard link only when it names an earlier regular file
+      (through such links);
+    - a member whose path goes through a symbolic link of the archive is
+      refused, **even when the link stays inside** (``alias -> inside`` then
+      ``alias/f.txt``): write it under its real path instead;
+    - a member does not replace an earlier link, and a link does not replace
+      an earlier member (only folders and regular files may repeat).
+
+    So chains such as ``d/up -> ..``, ``up2 -> d/up/..`` then
+    ``up2/evil.txt``, or ``d/up/../evil.txt``, are refused.
+
+    These checks do not rely on :mod:`tarfile`'s extraction filters. Where the
+    running Python provides them (3.10.12+, 3.11.4+, 3.12+), the ``"data"``
+    filter is applied as well, and whatever :mod:`tarfile` refuses
+    (``FilterError`` and other ``TarError``) is raised as the same
+    ``ValueError``. On a Python without them, the modes and owners are
+    cleaned as that filter would (no set-user-ID bit, no group or other write
+    permission, no owner from the archive).
     """
     archive_path = Path(os.fspath(archive_path))
     dest = Path(os.fspath(dest_dir))
@@ -706,6 +854,7 @@ def safe_extract_tar(archive_path, dest_dir, *, marker=None) -> Path:
         not isinstance(marker, str) or not marker or "/" in marker or "\\" in marker
     ):
         raise ValueError(f"marker must be a plain file name, got {marker!r}.")
+    _check_not_a_file(dest.parent, "extraction")
     with tarfile.open(archive_path, "r:*") as tar:
         members = tar.getmembers()
         for member in members:
@@ -718,6 +867,8 @@ def safe_extract_tar(archive_path, dest_dir, *, marker=None) -> Path:
                 if hasattr(tarfile, "data_filter"):
                     tar.extractall(tmp, members=members, filter="data")
                 else:  # old Python without extraction filters: _check_links stands alone
+                    for member in members:
+                        _plain_attributes(member)
                     tar.extractall(tmp, members=members)
             except tarfile.TarError as err:  # FilterError and the like: the documented error
                 raise ValueError(f"Refusing to extract {str(archive_path)!r}: {err}") from err

@@ -12,7 +12,14 @@ import numpy as np
 import scipy.io
 from sklearn.utils import Bunch
 
-from ._base import RemoteFile, _open_new_temp, fetch_file, get_data_home, safe_extract_tar
+from ._base import (
+    RemoteFile,
+    _open_new_temp,
+    _remove_stale_parts,
+    fetch_file,
+    get_data_home,
+    safe_extract_tar,
+)
 
 __all__ = ["fetch_office31"]
 
@@ -188,7 +195,11 @@ def _read_cache(path: Path, sha256: str):
 
 
 def _write_cache(path: Path, sha256: str, X, y, classes, skipped) -> None:
-    """Write the parsed arrays atomically; a failure only loses the cache."""
+    """Write the parsed arrays atomically; a failure only loses the cache.
+
+    Temporaries of this cache file left by dead processes are removed first.
+    """
+    _remove_stale_parts(path.parent, path.name)
     try:
         tmp, out = _open_new_temp(path.parent, path.name)
     except OSError:
