@@ -188,11 +188,42 @@ def _fetch(loader, *args, **kwargs):
         raise NoData(f"{type(exc).__name__}: {exc}", missing=False) from exc
 
 
-def load_tasks(dataset, tasks, *, feature="surf", decaf_layer="fc8", rows=None, n_synthetic=None):
+def _load_shipped(domain):
+    """The Office-Caltech-10 copy shipped with tlearn; a damaged install becomes NoData."""
+    from tlearn.datasets import load_office_caltech10
+
+    try:
+        return load_office_caltech10(domain, return_X_y=True)
+    except (ValueError, OSError) as exc:  # ChecksumError is a ValueError
+        raise NoData(f"{type(exc).__name__}: {exc}", missing=False) from exc
+
+
+#: ``data_info["source"]`` of Office-Caltech-10: the shipped copy or the data home.
+SHIPPED, DATA_HOME = "shipped", "data home"
+SOURCE_TEXT = {
+    SHIPPED: "the Office-Caltech-10 SURF copy shipped with tlearn "
+    "(tlearn.datasets.load_office_caltech10)",
+    DATA_HOME: "downloaded or found in the data home (tlearn.datasets.fetch_office_caltech10)",
+}
+
+
+def load_tasks(
+    dataset,
+    tasks,
+    *,
+    feature="surf",
+    decaf_layer="fc8",
+    rows=None,
+    n_synthetic=None,
+    office_caltech="auto",
+):
     """``({task: {"Xs", "ys", "Xt", "yt"}}, info)``, preprocessed; :class:`NoData` if missing.
 
     ``rows``: subsample every domain to that many rows (seed 0), for smoke runs.
     ``n_synthetic``: rows per domain of the synthetic tasks (default 500).
+    ``office_caltech``: where Office-Caltech-10 comes from: ``"auto"`` (the data home or a
+    download, else the copy shipped with tlearn) or ``"shipped"`` (that copy, no download);
+    ``info["source"]`` and ``info["files"]`` say which was used.
     """
     payloads = {}
     if dataset == "synthetic":
@@ -216,6 +247,8 @@ def load_tasks(dataset, tasks, *, feature="surf", decaf_layer="fc8", rows=None, 
             payloads[task] = {"Xs": X[s], "ys": y[s], "Xt": X[~s], "yt": y[~s]}
         return payloads, {"preprocessing": PREPROCESSING["synthetic"], "rows_per_domain": n}
 
+    if office_caltech not in ("auto", SHIPPED):
+        raise ValueError(f"office_caltech must be 'auto' or 'shipped', got {office_caltech!r}")
     letters = task_letters(tasks)
     domains = {}
     if dataset == "office31":
@@ -227,23 +260,21 @@ def load_tasks(dataset, tasks, *, feature="surf", decaf_layer="fc8", rows=None, 
             )
             domains[x] = (X, y)
     elif dataset == "office-caltech10":
-        from tlearn.datasets import fetch_office_caltech10, load_office_caltech10
+        from tlearn.datasets import fetch_office_caltech10
 
-        files = "downloaded or found in the data home (tlearn.datasets.fetch_office_caltech10)"
+        source, files = DATA_HOME, SOURCE_TEXT[DATA_HOME]
         try:
+            if office_caltech == SHIPPED:
+                raise NoData("the shipped copy was asked for")
             for x in letters:
                 domains[x] = _fetch(fetch_office_caltech10, OFFICE_CALTECH_DOMAINS[x])
         except NoData as exc:
             if not exc.missing:
                 raise
-            domains = {
-                x: load_office_caltech10(OFFICE_CALTECH_DOMAINS[x], return_X_y=True)
-                for x in letters
-            }
-            files = (
-                "the copy shipped with tlearn (tlearn.datasets.load_office_caltech10), "
-                "since they could not be downloaded"
-            )
+            domains = {x: _load_shipped(OFFICE_CALTECH_DOMAINS[x]) for x in letters}
+            source, files = SHIPPED, SOURCE_TEXT[SHIPPED]
+            if office_caltech != SHIPPED:
+                files += ", since they could not be downloaded"
     elif dataset == "amazon-review":
         from tlearn.datasets import fetch_amazon_review
 
@@ -277,6 +308,7 @@ def load_tasks(dataset, tasks, *, feature="surf", decaf_layer="fc8", rows=None, 
         "rows_per_domain": {x: int(X.shape[0]) for x, (X, _) in domains.items()},
     }
     if dataset == "office-caltech10":
+        info["source"] = source
         info["files"] = files
     return payloads, info
 

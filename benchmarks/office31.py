@@ -48,8 +48,19 @@ Usage::
 
 Data: ``tlearn.datasets`` reads ``TLEARN_DATA_HOME`` (where the files live,
 ``~/tlearn_data`` by default) and ``TLEARN_DATA_MIRROR`` (a copy to download
-from). When the files cannot be had, the script says which files to get and
-where to put them, and exits.
+from). Offline, the default run (no ``--dataset``) says in one line that
+Office-31 cannot be fetched and where its file goes, then runs on the
+Office-Caltech-10 SURF copy shipped with tlearn
+(``tlearn.datasets.load_office_caltech10``), labelled as such in the header,
+the table titles, the file names (``office31_office-caltech10_offline-fallback*``)
+and the JSON (``"dataset": "office-caltech10"``, ``"fallback_from": "office31"``,
+``"fallback_reason"``). An explicit ``--dataset office31`` (or ``--feature decaf``)
+that cannot be had says which files to get and where to put them, and exits
+with status 1. ``--dataset office-caltech10`` reads the data home (or
+downloads), else the shipped copy; the header says which.
+
+Optional packages: without matplotlib the CSV and JSON are written and one
+line says why there is no PNG; without tqdm there is no progress bar.
 """
 
 from __future__ import annotations
@@ -120,22 +131,42 @@ PUBLISHED_OFFICE_CALTECH = {
 }
 
 
+#: The default stem of the files of a run that fell back to the shipped Office-Caltech-10.
+FALLBACK_STEM = "office31_office-caltech10_offline-fallback"
+
+EPILOG = """\
+offline: with no --dataset, a run that cannot fetch Office-31 says so in one line (where
+to put the file, or TLEARN_DATA_MIRROR) and runs on the Office-Caltech-10 SURF copy shipped
+with tlearn, labelled in the header, the table titles, the file names
+(office31_office-caltech10_offline-fallback*) and the JSON ("fallback_from": "office31").
+An explicit --dataset office31 (or --feature decaf) never falls back: it lists the files
+to get and exits with status 1. --dataset synthetic needs no data file at all.
+
+optional packages: without matplotlib the CSV and JSON are written and one line says why
+there is no PNG; without tqdm there is no progress bar (python -m pip install -e
+".[benchmarks]" installs both)."""
+
+
 # ============================================================================ arguments
 
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(
-        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawTextHelpFormatter
+        description=__doc__.split("\n\n")[0],
+        formatter_class=argparse.RawTextHelpFormatter,
+        epilog=EPILOG,
     )
     parser.add_argument(
         "--dataset",
         choices=_suite.DATASETS,
         default=None,
         help="data set (default office31; synthetic needs no download). With no --dataset,\n"
-        "when Office-31 cannot be downloaded the run says so and uses the Office-Caltech-10\n"
-        "SURF copy shipped with tlearn, labelled as such; an explicit --dataset office31\n"
-        "that cannot be had stops with a message saying which files to get. office-caltech10\n"
-        "uses the data home or a download, else the shipped copy",
+        "when Office-31 cannot be downloaded the run says so in one line and uses the\n"
+        "Office-Caltech-10 SURF copy shipped with tlearn, labelled as such (header, table\n"
+        "titles, file names, JSON); an explicit --dataset office31 that cannot be had\n"
+        "does not fall back: it says which file to get and where to put it, and exits 1.\n"
+        "office-caltech10 uses the data home or a download, else the shipped copy (the\n"
+        "header says which)",
     )
     parser.add_argument(
         "--feature", choices=("surf", "decaf"), default="surf", help="Office-31 features"
@@ -179,7 +210,9 @@ def parse_args(argv=None):
     )
     parser.add_argument("--rows", type=int, help="subsample every domain to this many rows")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
-    parser.add_argument("--output", help="file stem under benchmarks/results/")
+    parser.add_argument(
+        "--output", help="file stem under benchmarks/results/ (or a path: absolute, or with a /)"
+    )
     args = parser.parse_args(argv)
 
     args.dataset_given = args.dataset is not None
@@ -235,10 +268,12 @@ def c_key(dataset, task):
     return task[0] if dataset in ("office31", "office-caltech10") else task
 
 
-def prepare(argv=None):
+def prepare(argv=None, office_caltech="auto"):
     """Parse the arguments and load the data; the plan of a run.
 
-    Raises :class:`_suite.NoData` when the data set cannot be loaded.
+    ``office_caltech``: ``"auto"`` (the data home or a download, else the copy shipped
+    with tlearn) or ``"shipped"``, for Office-Caltech-10. Raises :class:`_suite.NoData`
+    when the data set cannot be loaded.
     """
     args = parse_args(argv)
     payloads, data_info = _suite.load_tasks(
@@ -248,6 +283,7 @@ def prepare(argv=None):
         decaf_layer=args.decaf_layer,
         rows=args.rows,
         n_synthetic=args.n_synthetic,
+        office_caltech=office_caltech,
     )
     peers, missing = import_peers() if args.peers else ([], {})
     settings = _suite.default_settings(args.labels_per_class, args.seeds, args.blas_threads or None)
@@ -492,18 +528,29 @@ def peers_table(summary, peers):
 # ============================================================================ printing
 
 
-def print_header(plan):
-    args, s, d = plan["args"], plan["settings"], plan["data_info"]
+def data_label(plan):
+    """The data of the run as the header and the table titles name it."""
+    args, d = plan["args"], plan["data_info"]
     title = _suite.TITLES[args.dataset]
     if args.dataset == "office31":
         title += f", {args.feature.upper()}" + (
             f" ({args.decaf_layer})" if args.feature == "decaf" else ""
         )
-    print(f"# tlearn on {title}: every method on every task\n")
+    if args.fallback:
+        title += ", the copy shipped with tlearn (offline fallback from Office-31)"
+    elif d.get("source") == _suite.SHIPPED:
+        title += ", the copy shipped with tlearn"
+    return title
+
+
+def print_header(plan):
+    args, s, d = plan["args"], plan["settings"], plan["data_info"]
+    print(f"# tlearn on {data_label(plan)}: every method on every task\n")
     if args.fallback:
         print(
             "NOTE: the default data set, Office-31, could not be fetched; this run is on "
-            "the Office-Caltech-10 SURF files shipped with tlearn (its offline default).\n"
+            "the Office-Caltech-10 SURF files shipped with tlearn (its offline default), "
+            "not on Office-31. Why: " + args.fallback["reason"] + "\n"
         )
     if "files" in d:
         print(f"Files: {d['files']}.")
@@ -561,13 +608,14 @@ def print_results(plan, records, info, summary):
         + ", ".join(f"{k}: {v['C']:g}" for k, v in info["C_by_key"].items())
         + " (the CV accuracy of every C is in the JSON).\n"
     )
+    label = data_label(plan)
     print(
-        f"## Target accuracy (%), tlearn and the baselines ({len(tasks)} tasks, "
+        f"## Target accuracy (%) on {label}, tlearn and the baselines ({len(tasks)} tasks, "
         f"{len(args.seeds)} seed(s))\n"
     )
     print(accuracy_table(summary, tasks))
     print("\n" + legend(args.labels_per_class, len(args.seeds)) + "\n")
-    print("## At a glance\n")
+    print(f"## At a glance ({label})\n")
     print(glance_table(summary, tasks))
     print(
         "\nFit time: the whole fit of the method, hyper-parameter cross-validation included "
@@ -696,6 +744,8 @@ def output_stem(args):
     if args.output:
         return args.output
     name = "office31" + (f"_{args.feature}" if args.dataset == "office31" else f"_{args.dataset}")
+    if args.fallback:
+        name = FALLBACK_STEM
     full = len(args.tasks) == len(_suite.TASKS[args.dataset]) and not args.quick and not args.rows
     return name if full else name + "_quick"
 
@@ -718,7 +768,8 @@ def write_outputs(plan, records, info, summary, stem):
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "command": [sys.executable, *sys.argv],
         "dataset": args.dataset,
-        "fallback_from": args.fallback,
+        "fallback_from": args.fallback["from"] if args.fallback else None,
+        "fallback_reason": args.fallback["reason"] if args.fallback else None,
         "feature": args.feature if args.dataset == "office31" else None,
         "decaf_layer": args.decaf_layer if args.feature == "decaf" else None,
         "tasks": list(args.tasks),
@@ -744,7 +795,9 @@ def write_outputs(plan, records, info, summary, stem):
         f" {args.feature.upper()}" if args.dataset == "office31" else ""
     )
     if args.fallback:
-        title += " (shipped copy: Office-31 unavailable)"
+        title += " (shipped copy: offline fallback, Office-31 unavailable)"
+    elif plan["data_info"].get("source") == _suite.SHIPPED:
+        title += " (shipped copy)"
     paths = [RESULTS_DIR / f"{stem}.{ext}" for ext in ("csv", "json")]
     try:
         import matplotlib  # noqa: F401
@@ -754,11 +807,45 @@ def write_outputs(plan, records, info, summary, stem):
             '(python -m pip install -e ".[benchmarks]").'
         )
         return paths
-    plot(summary, args.tasks, RESULTS_DIR / f"{stem}.png", title)
+    try:
+        plot(summary, args.tasks, RESULTS_DIR / f"{stem}.png", title)
+    except ImportError as exc:  # matplotlib there, but one of its parts or dependencies not
+        print(
+            f"office31.py: matplotlib could not be imported ({type(exc).__name__}: {exc}), so "
+            'no PNG was written (python -m pip install -e ".[benchmarks]").'
+        )
+        return paths
     return [*paths, RESULTS_DIR / f"{stem}.png"]
 
 
 # ============================================================================ main
+
+
+def why_not(exc):
+    """The first cause of a failed load (e.g. ``URLError: ...``), on one line."""
+    cause = exc
+    while cause.__cause__ is not None:
+        cause = cause.__cause__
+    text = f"{type(cause).__name__}: {cause}" if cause is not exc else str(exc)
+    return " ".join(text.split())[:300]
+
+
+def fallback_line(args, reason):
+    """The one line of a default run that cannot fetch Office-31 and falls back."""
+    from tlearn.datasets import get_data_home
+
+    remote = _suite.required_files("office31", args.tasks, "surf")[0]
+    try:
+        where = str(get_data_home() / remote.relative_path)
+    except OSError:  # the data home cannot even be created
+        where = f"<TLEARN_DATA_HOME>/{remote.relative_path}"
+    return (
+        f"office31.py: Office-31 SURF cannot be fetched ({reason}); running on the "
+        "Office-Caltech-10 SURF copy shipped with tlearn instead. To run Office-31, put "
+        f"{remote.filename} (SHA-256 {remote.sha256}) at {where}, or set TLEARN_DATA_MIRROR "
+        f"to a copy laid out as <mirror>/{remote.relative_path} "
+        "(--dataset office31 says more)."
+    )
 
 
 def main(argv=None):
@@ -769,14 +856,16 @@ def main(argv=None):
         args = parse_args(argv)
         if args.dataset_given or args.feature != "surf" or not exc.missing:
             sys.exit(_suite.no_data_message(args.dataset, args.tasks, args.feature, exc))
-        reason = str(exc).split(" failed (", 1)[-1].split(").", 1)[0]
-        print(
-            f"office31.py: Office-31 SURF cannot be fetched ({reason}); running on the "
-            "Office-Caltech-10 SURF copy shipped with tlearn instead. To run Office-31, see "
-            "`python benchmarks/office31.py --dataset office31` (it says which file to get)."
-        )
-        plan = prepare([*argv, "--dataset", "office-caltech10"])
-        plan["args"].fallback = {"from": "office31", "reason": str(exc)}
+        reason = why_not(exc)
+        print(fallback_line(args, reason))
+        sys.stdout.flush()
+        fallback_argv = [*argv, "--dataset", "office-caltech10"]
+        try:
+            plan = prepare(fallback_argv, office_caltech=_suite.SHIPPED)
+        except _suite.NoData as shipped_exc:  # a damaged installation
+            fb = parse_args(fallback_argv)
+            sys.exit(_suite.no_data_message(fb.dataset, fb.tasks, fb.feature, shipped_exc))
+        plan["args"].fallback = {"from": "office31", "reason": reason}
     args = plan["args"]
     if args.backend == "dask":
         ok, why = _grid.dask_available()

@@ -45,3 +45,39 @@ def test_two_setup_commands_install_what_they_run():
     for package in ("matplotlib", "tqdm", "joblib"):
         assert package in extras, package
     assert "TLEARN_SHARED_DATA" in text
+
+
+def _section(text, title):
+    return re.search(rf"^## {title}\n(.*?)(?=^## |\Z)", text, flags=re.S | re.M)[1]
+
+
+def test_data_sets_section_names_the_variables_and_the_shipped_copy():
+    text = _section(README.read_text(), "Data sets")
+    for name in ("TLEARN_DATA_HOME", "TLEARN_DATA_MIRROR", "TLEARN_SHARED_DATA"):
+        assert name in text, name
+    assert "load_office_caltech10" in text
+    shipped = re.search(r"`(tlearn/datasets/data/[^`]+)`", text)[1]
+    assert (README.parent / shipped).is_file(), shipped
+
+
+def test_benchmark_commands_parse():
+    """Every `python benchmarks/office31.py ...` line of the README is a valid command, and
+    the fallback file names it gives are the script's."""
+    import importlib.util
+    import shlex
+    import sys
+
+    script = README.parent / "benchmarks" / "office31.py"
+    spec = importlib.util.spec_from_file_location("tlearn_readme_office31", script)
+    bench = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = bench
+    try:
+        spec.loader.exec_module(bench)
+        text = README.read_text()
+        commands = re.findall(r"python benchmarks/office31\.py([^#`\n&]*)", text)
+        assert len(commands) >= 4
+        for tail in commands:
+            bench.parse_args(shlex.split(tail))  # an unknown flag exits (SystemExit 2)
+        assert f"`{bench.FALLBACK_STEM}*`" in text
+    finally:
+        del sys.modules[spec.name]
