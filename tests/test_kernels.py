@@ -31,14 +31,63 @@ def test_landmarks_are_stratified_by_side():
 
 
 @pytest.mark.parametrize("cls", [TCA, KMM])
-def test_one_kernel_parameter_check_for_every_family(cls):
-    assert _kernels.kernel_param_errors("rbf", None, 3, 1, None) == []
-    errors = _kernels.kernel_param_errors("cosine", -1.0, -2, np.inf, {"gamma": 1})
-    assert len(errors) == 5
+def test_one_kernel_parameter_table_for_every_family(cls):
+    for name, allowed in _kernels.KERNEL_PARAMETER_CONSTRAINTS.items():
+        assert cls._parameter_constraints[name] is allowed
     X = np.random.RandomState(0).normal(size=(20, 2))
     y = np.r_[np.tile([0, 1], 5), np.full(10, -1)]
-    with pytest.raises(ValueError, match="gamma must be None or a positive number"):
+    name = cls.__name__
+    with pytest.raises(ValueError, match=rf"^{name}: the parameter 'gamma' must be a real number"):
         cls(kernel="rbf", gamma=-1.0).fit(X, y)
+    with pytest.raises(ValueError, match=rf"^{name}: the parameter 'kernel' must be a str among"):
+        cls(kernel="cosine").fit(X, y)
+    with pytest.raises(TypeError, match=rf"^{name}: the parameter 'degree' must be"):
+        cls(degree=True).fit(X, y)
+    with pytest.raises(ValueError, match=rf"^{name}: the parameter 'coef0' must be a finite real"):
+        cls(coef0=np.inf).fit(X, y)
+    with pytest.raises(ValueError, match=rf"^{name}: the parameter 'kernel_params' .*\['gamma'\]"):
+        cls(kernel="rbf", kernel_params={"gamma": 1}).fit(X, y)
+    _kernels.check_kernel_params(cls(kernel=rbf_kernel, kernel_params={"gamma": 1}))  # callable
+
+
+def test_the_kernel_parameters_reach_the_kernel():
+    X = np.random.RandomState(1).normal(size=(12, 3))
+    seen = {}
+
+    def kernel(A, B, **params):
+        seen.update(params)
+        return rbf_kernel(A, B, **params)
+
+    K = _kernels.kernel_gram(X, X[:5], kernel, kernel_params={"gamma": 0.25})
+    assert seen == {"gamma": 0.25}
+    np.testing.assert_allclose(K, rbf_kernel(X, X[:5], gamma=0.25))
+    K = _kernels.kernel_gram(X, kernel="poly", gamma=0.5, degree=2, coef0=3.0)
+    np.testing.assert_allclose(K, (0.5 * X @ X.T + 3.0) ** 2)
+    assert _kernels.kernel_gram(X, kernel="rbf")[0, 1] == rbf_kernel(X, gamma=1 / 3)[0, 1]
+
+
+def test_median_heuristic_lives_in_the_shared_layer():
+    from tlearn.instance import _kmm
+
+    assert _kmm.median_heuristic_gamma is _kernels.median_heuristic_gamma
+    X = np.array([[0.0], [1.0], [3.0]])
+    assert _kernels.median_heuristic_gamma(X) == 0.25  # squared distances 1, 4, 9
+    assert _kernels.median_heuristic_gamma(X, metric="manhattan") == 0.5  # 1, 2, 3
+    assert _kernels.median_heuristic_gamma(np.zeros((4, 2))) == 1.0
+    with pytest.raises(ValueError, match="metric must be"):
+        _kernels.median_heuristic_gamma(X, metric="cosine")
+    big = np.random.RandomState(0).normal(size=(50, 2))
+    a = _kernels.median_heuristic_gamma(big, max_rows=10, random_state=3)
+    assert a == _kernels.median_heuristic_gamma(big, max_rows=10, random_state=3)
+
+
+def test_a_fresh_random_state_never_touches_the_global_one():
+    state = np.random.get_state()[1].copy()  # noqa: NPY002 (checking it is untouched)
+    rng = _kernels.random_state_or_fresh(None)
+    rng.uniform(size=3)
+    np.testing.assert_array_equal(np.random.get_state()[1], state)  # noqa: NPY002
+    same = np.random.RandomState(0)
+    assert _kernels.random_state_or_fresh(same) is same
 
 
 def test_estimator_gram_uses_the_fitted_parameters():

@@ -2,7 +2,8 @@
 
 Issue 18: ``instance/_kmm.py`` imported the kernel Gram, its parameter checks,
 the landmarks and the Nystrom map from ``feature/_tca.py``. They now live in
-``tlearn/_kernels.py``; this test draws the import picture of every module with
+``tlearn/_kernels.py`` (and the parameter checks of every estimator in
+``tlearn/_params.py``); this test draws the import picture of every module with
 ``ast`` and fails on any arrow between families or from the bottom layer up.
 """
 
@@ -13,7 +14,7 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "tlearn"
 FAMILIES = ("instance", "feature", "parameter")
-BOTTOM = ("_kernels", "_domains")
+BOTTOM = ("_kernels", "_params", "_domains")
 
 
 def _module_name(path):
@@ -54,6 +55,8 @@ def test_the_picture_is_drawn():
     kmm = PACKAGE / "instance" / "_kmm.py"
     assert "tlearn._kernels" in _imports(kmm)
     assert "tlearn.base" in _imports(kmm)
+    assert "tlearn._params" in _imports(PACKAGE / "feature" / "_tca.py")
+    assert "tlearn._params" in _imports(PACKAGE / "_kernels.py")
 
 
 @pytest.mark.parametrize("path", MODULES, ids=lambda p: p.relative_to(PACKAGE).as_posix())
@@ -70,3 +73,11 @@ def test_the_shared_layer_imports_no_family(name):
     imported = _imports(PACKAGE / f"{name}.py")
     assert not {m for m in imported if _family(m)}, imported
     assert not {m for m in imported if m in ("tlearn.base", "tlearn.baselines")}, imported
+
+
+@pytest.mark.parametrize("name", BOTTOM)
+def test_the_bottom_layer_imports_only_the_bottom_layer(name):
+    imported = _imports(PACKAGE / f"{name}.py")
+    bottom = {f"tlearn.{b}" for b in BOTTOM}
+    assert imported <= bottom, sorted(imported - bottom)
+    assert not _imports(PACKAGE / "_params.py")  # the lowest: no tlearn import at all

@@ -6,28 +6,39 @@ family imports another family's module for these pieces.
 
 - :func:`kernel_gram`: the Gram matrix of a named or callable kernel;
   :func:`estimator_gram`: the same with a fitted estimator's kernel
-  parameters; :func:`kernel_param_errors`: what is wrong with them;
+  parameters;
+- :data:`KERNEL_PARAMETER_CONSTRAINTS`: the table entries of the kernel
+  parameters (:mod:`tlearn._params`), and :func:`check_kernel_params`, the
+  check that involves two of them;
+- :func:`median_heuristic_gamma`: the default width of the rbf and laplacian
+  kernels;
 - :func:`select_landmarks`, :func:`nystrom_whitening`: the landmarks and the
   map :math:`M = V_r S_r^{-1/2}` of the Nystrom feature map
   :math:`\\Phi = k(X, \\text{landmarks}) M`;
 - :func:`block_rows`: rows per block that keep a block of kernel values near
-  64 MiB.
+  64 MiB; :func:`random_state_or_fresh`: the random generator of a seed,
+  never numpy's global one.
 """
 
-import numbers
+from numbers import Real
 
 import numpy as np
 from scipy import linalg
-from sklearn.metrics.pairwise import pairwise_kernels
+from sklearn.metrics.pairwise import pairwise_distances, pairwise_kernels
 from sklearn.utils import check_random_state
+
+from ._params import Interval, Options, param_error
 
 __all__ = [
     "KERNELS",
+    "KERNEL_PARAMETER_CONSTRAINTS",
     "block_rows",
+    "check_kernel_params",
     "estimator_gram",
     "kernel_gram",
-    "kernel_param_errors",
+    "median_heuristic_gamma",
     "nystrom_whitening",
+    "random_state_or_fresh",
     "select_landmarks",
 ]
 
@@ -37,6 +48,8 @@ _NYSTROM_RTOL = 1e-10
 #: Upper bound on the entries of one block of kernel values (64 MiB of float64).
 _BLOCK_ELEMENTS = 8_000_000
 _MAX_BLOCK_ROWS = 20_000
+#: Rows that the median heuristic looks at (a seeded subsample beyond this).
+MEDIAN_MAX_ROWS = 1_000
 
 
 def block_rows(n_columns):
@@ -149,14 +162,6 @@ def nystrom_whitening(W_landmarks, rtol=_NYSTROM_RTOL):
     return V[:, keep] / np.sqrt(s[keep])
 
 
-def _is_int(value):
-    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
-
-
-def _is_real(value):
-    return isinstance(value, numbers.Real) and not isinstance(value, bool) and np.isfinite(value)
-
-
 def estimator_gram(est, X, Y):
     """``k(X, Y)`` with a fitted estimator's kernel parameters."""
     return kernel_gram(
@@ -170,29 +175,116 @@ def estimator_gram(est, X, Y):
     )
 
 
-def kernel_param_errors(kernel, gamma, degree, coef0, kernel_params):
-    """Messages naming each invalid kernel parameter."""
-    errors = []
-    named = isinstance(kernel, str)
-    if not callable(kernel) and not (named and kernel in KERNELS):
-        errors.append(
-            f"kernel must be one of {', '.join(map(repr, KERNELS))} or a callable "
-            f"k(X, Y); got {kernel!r}."
-        )
-    if gamma is not None and (not _is_real(gamma) or gamma <= 0):
-        errors.append(f"gamma must be None or a positive number; got {gamma!r}.")
-    if not _is_real(degree) or degree < 0:
-        errors.append(f"degree must be a non-negative number; got {degree!r}.")
-    if not _is_real(coef0):
-        errors.append(f"coef0 must be a finite number; got {coef0!r}.")
-    if kernel_params is not None:
-        if not isinstance(kernel_params, dict):
-            errors.append(f"kernel_params must be None or a dict; got {type(kernel_params)}.")
-        elif named:
-            clash = sorted({"gamma", "degree", "coef0"} & set(kernel_params))
-            if clash:
-                errors.append(
-                    f"kernel_params repeats {clash}: with a named kernel, pass them as "
-                    "the gamma, degree and coef0 parameters."
-                )
-    return errors
+#: The table entries of the kernel parameters, shared by every kernel method
+#: (``_parameter_constraints = {**KERNEL_PARAMETER_CONSTRAINTS, ...}``).
+KERNEL_PARAMETER_CONSTRAINTS = {
+    "kernel": [Options(KERNELS), callable],
+    "gamma": [Interval(Real, 0, None, closed="neither"), None],
+    "degree": [Interval(Real, 0, None, closed="left")],
+    "coef0": [Interval(Real, None, None)],
+    "kernel_params": [dict, None],
+}
+
+
+def check_kernel_params(estimator):
+    """The check of the kernel parameters that involves two of them.
+
+    ``kernel_params`` with a named kernel must not repeat ``gamma``,
+    ``degree`` or ``coef0`` (they are parameters of their own). The types and
+    ranges of each parameter are checked by
+    :func:`tlearn._params.validate_params` with
+    :data:`KERNEL_PARAMETER_CONSTRAINTS`.
+
+    Parameters
+    ----------
+    estimator : estimator object
+        With ``kernel`` and ``kernel_params`` parameters.
+
+    Raises
+    ------
+    ValueError
+        In the one format of :func:`tlearn._params.param_error`.
+    """
+    params = estimator.kernel_params
+    if isinstance(estimator.kernel, str) and params:
+        clash = sorted({"gamma", "degree", "coef0"} & set(params))
+        if clash:
+            raise param_error(
+                estimator,
+                "kernel_params",
+                f"a dict without {clash} for the named kernel {estimator.kernel!r} (pass "
+                "them as the parameters gamma, degree and coef0)",
+                params,
+            )
+
+
+def median_heuristic_gamma(X, *, metric="sqeuclidean", max_rows=MEDIAN_MAX_ROWS, random_state=None):
+    r"""``gamma = 1 / median`` of the pairwise distances between the rows of ``X``.
+
+    The median runs over the pairs :math:`i < j` of distinct row indices of
+    ``X``, or of ``max_rows`` rows drawn without replacement from
+    ``random_state`` when ``X`` has more. With ``metric="sqeuclidean"`` this is
+    the rbf kernel :math:`\exp(-\gamma \lVert x - x' \rVert^2)` with
+    :math:`1/\gamma` the median squared distance (equivalently
+    :math:`\exp(-\lVert x - x' \rVert^2 / (2\sigma^2))` with
+    :math:`2\sigma^2` the median squared distance); ``metric="manhattan"``
+    gives the laplacian kernel's :math:`1/\gamma` the median L1 distance. If
+    the median is 0 (more than half the pairs are duplicate rows), the median
+    of the positive distances is used; if every row is the same, 1.0.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+    metric : {"sqeuclidean", "manhattan"}, default="sqeuclidean"
+    max_rows : int, default=1000
+    random_state : int, RandomState instance or None, default=None
+        Draws the subsample (only when ``n_samples > max_rows``).
+
+    Returns
+    -------
+    gamma : float
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> median_heuristic_gamma(np.array([[0.0], [1.0], [3.0]]))  # distances^2: 1, 4, 9
+    0.25
+    """
+    X = np.asarray(X, dtype=np.float64)
+    if X.shape[0] > max_rows:
+        rows = random_state_or_fresh(random_state).choice(X.shape[0], max_rows, replace=False)
+        X = X[np.sort(rows)]
+    if X.shape[0] < 2:
+        return 1.0
+    if metric == "sqeuclidean":
+        D = pairwise_distances(X, metric="euclidean")
+        D *= D
+    elif metric == "manhattan":
+        D = pairwise_distances(X, metric="manhattan")
+    else:
+        raise ValueError(f"metric must be 'sqeuclidean' or 'manhattan'; got {metric!r}.")
+    d = D[np.triu_indices(X.shape[0], k=1)]
+    med = float(np.median(d))
+    if med <= 0:
+        positive = d[d > 0]
+        if positive.size == 0:
+            return 1.0
+        med = float(np.median(positive))
+    return 1.0 / med
+
+
+def random_state_or_fresh(random_state):
+    """``check_random_state``, except that ``None`` never draws from numpy's global RNG.
+
+    Parameters
+    ----------
+    random_state : int, RandomState instance or None
+        ``None``: a generator seeded from fresh OS entropy.
+
+    Returns
+    -------
+    rng : numpy.random.RandomState
+    """
+    if random_state is None:
+        return np.random.RandomState(np.random.SeedSequence().generate_state(4))
+    return check_random_state(random_state)

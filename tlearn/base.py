@@ -24,6 +24,7 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted, has_fit_parameter
 
 from ._domains import UNKNOWN_CLASS, check_domain_data, check_sample_weight
+from ._params import validate_params
 
 __all__ = [
     "BaseFeatureTransfer",
@@ -115,6 +116,7 @@ class BaseTransferEstimator(BaseEstimator):
     def _check_domains(self, X, y=None, sample_domain=None, *, reset, **kwargs):
         """Validate through the one entry point with this estimator's requirements."""
         if reset:
+            validate_params(self)  # the parameters first, before the data
             kwargs.setdefault("require_target", self._requires_target)
             kwargs.setdefault("require_labeled_target", self._requires_labeled_target)
         return check_domain_data(

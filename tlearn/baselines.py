@@ -5,6 +5,7 @@ worse than :class:`SourceOnly` shows negative transfer), and the smallest
 estimators on tlearn's fit signature.
 """
 
+from ._params import Estimator
 from .base import BaseTransferMetaEstimator
 
 __all__ = ["Pooled", "SourceOnly"]
@@ -71,6 +72,8 @@ class SourceOnly(BaseTransferMetaEstimator):
     >>> model.predict(X[sample_domain < 0]).shape
     (500,)
     """
+
+    _parameter_constraints = {"estimator": [Estimator(), None]}
 
     def __init__(self, estimator=None):
         self.estimator = estimator
@@ -140,6 +143,8 @@ class Pooled(BaseTransferMetaEstimator):
     >>> model.classes_
     array([0, 1])
     """
+
+    _parameter_constraints = {"estimator": [Estimator(), None]}
 
     def __init__(self, estimator=None):
         self.estimator = estimator

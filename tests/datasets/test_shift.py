@@ -4,6 +4,8 @@ The expected quantities are recomputed here from the formulas documented in the
 Notes of the docstring, not taken from the module's private helpers.
 """
 
+import re
+
 import numpy as np
 import pytest
 from scipy.special import expit, softmax
@@ -485,37 +487,66 @@ def test_regression_subspace_rotation(strength):
 # --------------------------------------------------------------------------
 
 
+_ONE_FORMAT = "make_domain_shift: the parameter '{}' must be "
+
+
 @pytest.mark.parametrize(
-    "kwargs, match",
+    "kwargs, error, match",
     [
-        (dict(shift="label"), r"`shift` must be one of .*covariate.*subspace"),
-        (dict(shift=None), r"`shift`"),
-        (dict(task="clustering"), r"`task` must be one of .*classification.*regression"),
-        (dict(n_source=0), r"`n_source` must be a positive integer"),
-        (dict(n_source=-3), r"`n_source`"),
-        (dict(n_source=10.0), r"`n_source`"),
-        (dict(n_source=True), r"`n_source`"),
-        (dict(n_target=0), r"`n_target` must be a positive integer"),
-        (dict(n_features=0), r"`n_features` must be an integer >= 1"),
-        (dict(shift="subspace", n_features=1), r"`n_features` must be an integer >= 2"),
-        (dict(n_classes=1), r"`n_classes` must be an integer >= 2"),
-        (dict(n_classes=2.5), r"`n_classes`"),
-        (dict(strength=-0.5), r"`strength` must be a finite real number >= 0"),
-        (dict(strength=np.nan), r"`strength`"),
-        (dict(strength=np.inf), r"`strength`"),
-        (dict(strength="big"), r"`strength`"),
-        (dict(noise=-0.1), r"`noise` must be a real number in \[0, 1\]"),
-        (dict(noise=1.5), r"`noise` must be a real number in \[0, 1\]"),
-        (dict(noise=np.nan), r"`noise`"),
-        (dict(task="regression", noise=-1.0), r"`noise` must be a finite real number >= 0"),
-        (dict(mask_target_labels="yes"), r"`mask_target_labels` must be True or False"),
+        (
+            dict(shift="label"),
+            ValueError,
+            r"'shift' must be a str among \{'covariate'.*'subspace'\}",
+        ),
+        (dict(shift=None), TypeError, r"'shift'"),
+        (dict(task="clustering"), ValueError, r"'task' must be a str among .*classification.*regr"),
+        (dict(n_source=0), ValueError, r"'n_source' must be an integer in the range \[1, inf\)"),
+        (dict(n_source=-3), ValueError, r"'n_source'.*; got -3\.$"),
+        (dict(n_source=10.0), TypeError, r"'n_source'.*; got 10\.0\.$"),
+        (dict(n_source=True), TypeError, r"'n_source'.*; got True\.$"),
+        (dict(n_source=np.True_), TypeError, r"'n_source'"),
+        (dict(n_target=0), ValueError, r"'n_target' must be an integer in the range \[1, inf\)"),
+        (dict(n_features=0), ValueError, r"'n_features' must be an integer in the range \[1, inf"),
+        (
+            dict(shift="subspace", n_features=1),
+            ValueError,
+            r"'n_features' must be an integer in the range \[2, inf\) for shift='subspace'",
+        ),
+        (dict(n_classes=1), ValueError, r"'n_classes' must be an integer in the range \[2, inf"),
+        (dict(n_classes=2.5), TypeError, r"'n_classes'"),
+        (
+            dict(strength=-0.5),
+            ValueError,
+            r"'strength' must be a real number in the range \[0, inf",
+        ),
+        (dict(strength=np.nan), ValueError, r"'strength'"),
+        (dict(strength=np.inf), ValueError, r"'strength'"),
+        (dict(strength="big"), TypeError, r"'strength'"),
+        (dict(noise=-0.1), ValueError, r"'noise' must be a real number in the range \[0, inf\)"),
+        (dict(noise=1.5), ValueError, r"'noise' must be a real number in the range \[0, 1\]"),
+        (dict(noise=np.nan), ValueError, r"'noise'"),
+        (dict(task="regression", noise=-1.0), ValueError, r"'noise' must be a real number in"),
+        (dict(task="regression", noise=np.inf), ValueError, r"'noise'"),
+        (dict(mask_target_labels="yes"), TypeError, r"'mask_target_labels' must be a bool"),
+        (dict(random_state=-1), ValueError, r"'random_state' must be an integer in the range"),
+        (dict(random_state="seed"), TypeError, r"'random_state'"),
     ],
 )
-def test_invalid_parameters(kwargs, match):
+def test_invalid_parameters(kwargs, error, match):
     kwargs = dict(kwargs)
     shift = kwargs.pop("shift", "covariate")
-    with pytest.raises(ValueError, match=match):
-        make_domain_shift(shift, random_state=0, **kwargs)
+    name = re.search(r"'(\w+)'", match).group(1)
+    with pytest.raises(error, match=match) as info:
+        make_domain_shift(shift, **{"random_state": 0, **kwargs})
+    assert str(info.value).startswith(_ONE_FORMAT.format(name)), str(info.value)
+
+
+def test_numpy_numbers_are_numbers():
+    X, y, sd = make_domain_shift(
+        n_source=np.int64(20), n_target=np.int32(10), strength=np.float32(0.5), random_state=0
+    )
+    assert X.shape == (30, 2) and (sd == 1).sum() == 20
+    _, _, _ = make_domain_shift(mask_target_labels=np.True_, noise=np.float64(0.2), random_state=0)
 
 
 def test_regression_noise_above_one_is_allowed():

@@ -106,16 +106,19 @@ def test_shrinkage_covariances(covariance):
 
 
 @pytest.mark.parametrize(
-    "params, match",
+    "params, error, match",
     [
-        ({"reg": -1.0}, "reg must be"),
-        ({"reg": np.nan}, "reg must be"),
-        ({"covariance": "mle"}, "covariance must be one of"),
+        ({"reg": -1.0}, ValueError, r"'reg' must be a real number in the range \[0, inf\); got -1"),
+        ({"reg": np.nan}, ValueError, "'reg' must be"),
+        ({"reg": np.inf}, ValueError, "'reg' must be"),
+        ({"reg": "1"}, TypeError, "'reg' must be"),
+        ({"covariance": "mle"}, ValueError, r"'covariance' must be a str among \{'empirical'"),
+        ({"estimator": "ridge"}, TypeError, "'estimator' must be an estimator"),
     ],
 )
-def test_bad_parameters(params, match):
+def test_bad_parameters(params, error, match):
     Xs, ys, Xt = _domains()
-    with pytest.raises(ValueError, match=match):
+    with pytest.raises(error, match="^CORAL: the parameter " + match):
         CORAL(**params).fit(*stack_domains(Xs, ys, Xt))
 
 

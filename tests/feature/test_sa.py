@@ -89,17 +89,21 @@ def test_bound_chooses_a_dimension_and_more_tolerance_allows_more():
 
 
 @pytest.mark.parametrize(
-    "params, match",
+    "params, error, match",
     [
-        ({"n_components": 0}, "n_components must be"),
-        ({"n_components": 2.5}, "n_components must"),
-        ({"n_components": 50}, "larger than the rank"),
-        ({"n_components": "bound", "delta": 2}, "delta must be"),
+        ({"n_components": 0}, ValueError, "'n_components' must be an integer in the range"),
+        ({"n_components": 2.5}, TypeError, "'n_components' must be"),
+        ({"n_components": "all"}, ValueError, r"'n_components' must be .* a str among \{'bound'\}"),
+        ({"n_components": 50}, ValueError, "'n_components' must be at most the rank"),
+        ({"n_components": "bound", "delta": 2}, ValueError, r"'delta' .* range \(0, 1\); got 2"),
+        ({"delta": 1}, ValueError, "'delta' must be"),
+        ({"gamma": np.inf}, ValueError, "'gamma' must be"),
+        ({"gamma": True}, TypeError, "'gamma' must be"),
     ],
 )
-def test_bad_parameters(params, match):
+def test_bad_parameters(params, error, match):
     Xs, ys, Xt = _domains()
-    with pytest.raises(ValueError, match=match):
+    with pytest.raises(error, match="^SubspaceAlignment: the parameter " + match):
         SubspaceAlignment(**params).fit(*stack_domains(Xs, ys, Xt))
 
 

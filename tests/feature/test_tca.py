@@ -188,7 +188,7 @@ def test_linear_path_with_rank_deficient_X():
     assert_allclose(linear.eigenvalues_, dense.eigenvalues_, rtol=1e-8)
     X3_new = np.hstack([X_new, X_new[:, :1] + X_new[:, 1:2]])
     _assert_equal_up_to_sign(linear.transform(X3_new), dense.transform(X3_new))
-    with pytest.raises(ValueError, match="n_components=5 is larger than the rank 4"):
+    with pytest.raises(ValueError, match="'n_components' must be at most the rank 4 of X"):
         TCA(n_components=5).fit(X3, y, sample_domain=sd)
 
 
@@ -393,44 +393,51 @@ def test_needs_target_rows():
 
 
 @pytest.mark.parametrize(
-    "param, value",
+    "param, value, error",
     [
-        ("n_components", 0),
-        ("n_components", 2.5),
-        ("mu", 0),
-        ("mu", -1.0),
-        ("mu", np.inf),
-        ("kernel", "sigmoid"),
-        ("kernel", 3),
-        ("gamma", 0),
-        ("gamma", "scale"),
-        ("degree", -1),
-        ("coef0", np.nan),
-        ("kernel_params", [1]),
-        ("n_landmarks", 1),
-        ("n_landmarks", 10.0),
-        ("eigen_solver", "lobpcg"),
-        ("tol", -1e-3),
-        ("max_iter", 0),
+        ("n_components", 0, ValueError),
+        ("n_components", 2.5, TypeError),
+        ("mu", 0, ValueError),
+        ("mu", -1.0, ValueError),
+        ("mu", np.inf, ValueError),
+        ("kernel", "sigmoid", ValueError),
+        ("kernel", 3, TypeError),
+        ("gamma", 0, ValueError),
+        ("gamma", "scale", TypeError),
+        ("degree", -1, ValueError),
+        ("coef0", np.nan, ValueError),
+        ("kernel_params", [1], TypeError),
+        ("n_landmarks", 1, ValueError),
+        ("n_landmarks", 10.0, TypeError),
+        ("eigen_solver", "lobpcg", ValueError),
+        ("tol", -1e-3, ValueError),
+        ("max_iter", 0, ValueError),
     ],
 )
-def test_invalid_parameters_raise_a_value_error_naming_them(param, value):
+def test_invalid_parameters_raise_an_error_naming_them(param, value, error):
     X, y, sd, _ = _problem()
     model = TCA(**{param: value})  # __init__ validates nothing
     assert model.get_params()[param] is value
-    with pytest.raises(ValueError, match=f"{param} must"):
+    with pytest.raises(error, match=f"^TCA: the parameter '{param}' must be "):
         model.fit(X, y, sample_domain=sd)
 
 
 def test_too_many_components_raise():
     X, y, sd, _ = _problem(n_s=12, n_t=8)
-    with pytest.raises(ValueError, match="n_components=21 is larger than the number of training"):
+    one_format = "^TCA: the parameter 'n_components' must be "
+    with pytest.raises(
+        ValueError, match=one_format + r"at most the number of training rows \(20\); got 21\.$"
+    ):
         TCA(n_components=21, kernel="rbf").fit(X, y, sample_domain=sd)
-    with pytest.raises(ValueError, match="arpack.*n_components < the number of training rows"):
+    with pytest.raises(
+        ValueError, match=one_format + r"less than .* rows \(20\) with eigen_solver='arpack'"
+    ):
         TCA(n_components=20, kernel="rbf", eigen_solver="arpack").fit(X, y, sample_domain=sd)
-    with pytest.raises(ValueError, match="n_components=5 is larger than the rank 4 of X"):
+    with pytest.raises(ValueError, match=one_format + "at most the rank 4 of X"):
         TCA(n_components=5).fit(X, y, sample_domain=sd)
-    with pytest.raises(ValueError, match="kernel_params repeats"):
+    with pytest.raises(
+        ValueError, match=r"^TCA: the parameter 'kernel_params' must be a dict without \['gamma'\]"
+    ):
         TCA(kernel="rbf", kernel_params={"gamma": 1.0}).fit(X, y, sample_domain=sd)
 
 

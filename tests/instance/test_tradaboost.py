@@ -454,20 +454,22 @@ def test_bad_parameters_and_estimators():
     X = np.random.default_rng(0).normal(size=(40, 2))
     y = (X[:, 0] > 0).astype(int)
     sd = np.r_[np.ones(30, dtype=int), np.full(10, -2)]
-    for bad in (0, 2.5, True):
-        with pytest.raises(ValueError, match="n_estimators"):
+    for bad, error in ((0, ValueError), (2.5, TypeError), (True, TypeError)):
+        with pytest.raises(error, match="^TrAdaBoost: the parameter 'n_estimators' must be"):
             TrAdaBoost(n_estimators=bad).fit(X, y, sample_domain=sd)
-    with pytest.raises(ValueError, match="loss"):
+    with pytest.raises(ValueError, match="^TrAdaBoostR2: the parameter 'loss' must be"):
         TrAdaBoostR2(loss="huber").fit(X, X[:, 0], sample_domain=sd)
-    with pytest.raises(ValueError, match="needs a classifier"):
+    with pytest.raises(ValueError, match="'estimator' must be a classifier .*TrAdaBoostR2"):
         TrAdaBoost(Ridge()).fit(X, y, sample_domain=sd)
-    with pytest.raises(ValueError, match="hypothesis must be one of"):
+    with pytest.raises(ValueError, match=r"'hypothesis' must be a str among \{'label', 'proba'\}"):
         TrAdaBoost(hypothesis="soft").fit(X, y, sample_domain=sd)
-    with pytest.raises(TypeError, match="probability=True"):
+    with pytest.raises(TypeError, match="'estimator' must be .*predict_proba.*probability=True"):
         TrAdaBoost(SVC(), hypothesis="proba").fit(X, y, sample_domain=sd)
     assert TrAdaBoost(SVC()).fit(X, y, sample_domain=sd).n_estimators_ == 20
-    with pytest.raises(ValueError, match="needs a regressor"):
+    with pytest.raises(ValueError, match="'estimator' must be a regressor .*TrAdaBoost"):
         TrAdaBoostR2(LogisticRegression()).fit(X, X[:, 0], sample_domain=sd)
+    with pytest.raises(ValueError, match="'random_state' must be"):
+        TrAdaBoost(random_state=-1).fit(X, y, sample_domain=sd)
 
 
 def test_unlabelled_target_rows_take_no_part_and_the_global_rng_is_left_alone():

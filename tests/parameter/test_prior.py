@@ -117,5 +117,5 @@ def test_source_weights_are_normalised():
     assert check_source_weights("learn", 3) == "learn"
     with pytest.raises(ValueError, match="not all zero"):
         check_source_weights([0, 0], 2)
-    with pytest.raises(TypeError, match="numeric"):
+    with pytest.raises(TypeError, match="'source_weights' must be an array-like of numbers"):
         check_source_weights(["a", "b"], 2)

@@ -270,7 +270,7 @@ def test_source_estimator_without_sample_weight_is_a_clear_error():
     with pytest.raises(TypeError, match="KNeighborsClassifier.fit does not accept sample_weight"):
         model.fit(X, y, sample_domain=sd, sample_weight=np.ones(len(X)))
     with pytest.raises(
-        ValueError, match="source_estimator KNeighborsClassifier has no coef_ after fit"
+        ValueError, match="'source_estimator' must be a linear model .* KNeighborsClassifier, which"
     ):
         model.fit(X, y, sample_domain=sd)
 
@@ -399,7 +399,7 @@ def test_a_frozen_prior_survives_clone_and_a_plain_one_says_what_to_do():
     frozen = clone(SharedPriorLogisticRegression(prior=FrozenEstimator(source)))
     assert_allclose(frozen.fit(X[tgt], y[tgt]).prior_coef_, source.coef_)
     plain = clone(SharedPriorLogisticRegression(prior=source))
-    with pytest.raises(ValueError, match="prior has no coef_.*FrozenEstimator"):
+    with pytest.raises(ValueError, match="got prior with no coef_.*FrozenEstimator"):
         plain.fit(X[tgt], y[tgt])
 
 
@@ -569,38 +569,60 @@ def _prior(**changes):
 @pytest.mark.parametrize(
     "call, error, match",
     [
-        (_bad(prior=_prior(coef=np.ones((1, 3)))), ValueError, "coef has 3 features but X has 4"),
+        (
+            _bad(prior=_prior(coef=np.ones((1, 3)))),
+            ValueError,
+            "of 4 features, as X; got prior with coef of 3",
+        ),
         (
             _bad(prior=[_prior(), _prior(coef=np.ones(5))]),
             ValueError,
-            r"prior\[1\]: coef has 5 features",
+            r"got prior\[1\] with coef of 5 features",
         ),
-        (_bad(prior=_prior(coef=np.full((1, 4), np.nan))), ValueError, "prior has NaN or infinite"),
-        (_bad(prior=_prior(intercept=[np.inf])), ValueError, "prior has NaN or infinite"),
-        (_bad(prior=_prior(classes=None)), ValueError, "prior has no 'classes' entry"),
+        (
+            _bad(prior=_prior(coef=np.full((1, 4), np.nan))),
+            ValueError,
+            "got prior with NaN or infinite",
+        ),
+        (_bad(prior=_prior(intercept=[np.inf])), ValueError, "got prior with NaN or infinite"),
+        (_bad(prior=_prior(classes=None)), ValueError, "got prior with no 'classes' entry"),
         (_bad(prior=_prior(classes=[0])), ValueError, "at least 2 distinct labels"),
-        (_bad(prior=_prior(coef=np.ones((3, 4)))), ValueError, "coef has 3 rows for 2 classes"),
+        (
+            _bad(prior=_prior(coef=np.ones((3, 4)))),
+            ValueError,
+            "1 or 2 coef rows for its 2 classes; got prior with 3",
+        ),
         (
             _bad(prior={"coef": np.ones(4), "classes": [0, 1], "bias": 1}),
             ValueError,
             "unknown keys",
         ),
-        (_bad(prior=LogisticRegression()), ValueError, "prior has no coef_: it is not fitted"),
-        (_bad(prior="source"), TypeError, "prior must be a fitted linear model or a dict"),
-        (_bad(prior=[]), ValueError, "prior is an empty list"),
+        (
+            _bad(prior=LogisticRegression()),
+            ValueError,
+            r"got prior with no coef_ \(it is not fitted",
+        ),
+        (_bad(prior="source"), TypeError, "'prior' must be a dict, a list, a tuple, an estimator"),
+        (_bad(prior=["source"]), TypeError, "'prior' must be a fitted linear model or a dict"),
+        (_bad(prior=[]), ValueError, "'prior' must be a non-empty list"),
         (_bad(prior=_prior(classes=["a", "b"])), ValueError, "different types"),
-        (_bad(source_weights=[-1.0]), ValueError, "source_weights must be finite, non-negative"),
+        (_bad(source_weights=[-1.0]), ValueError, "'source_weights' must be finite, non-negative"),
         (
             _bad(source_weights=[0.5, 0.5]),
             ValueError,
-            "source_weights has 2 entries but there are 1",
+            r"'source_weights' must be one weight per source model \(1\); got 2 entries",
         ),
-        (_bad(source_weights="learned"), ValueError, "source_weights must be None, 'learn'"),
-        (_bad(reg=-1.0), ValueError, "reg must be a finite number >= 0"),
-        (_bad(alpha=np.nan), ValueError, "alpha must be a finite number >= 0"),
-        (_bad(tol=0.0), ValueError, "tol must be a finite number > 0"),
-        (_bad(max_iter=0), ValueError, "max_iter must be an integer >= 1"),
-        (_bad(penalize_intercept="yes"), ValueError, "penalize_intercept must be a bool"),
+        (
+            _bad(source_weights="learned"),
+            ValueError,
+            r"'source_weights' must be a str among \{'learn'\}",
+        ),
+        (_bad(source_weights=0.5), TypeError, "'source_weights' must be"),
+        (_bad(reg=-1.0), ValueError, r"'reg' must be a real number in the range \[0, inf\)"),
+        (_bad(alpha=np.nan), ValueError, r"'alpha' must be a real number in the range \[0, inf\)"),
+        (_bad(tol=0.0), ValueError, r"'tol' must be a real number in the range \(0, inf\)"),
+        (_bad(max_iter=0), ValueError, r"'max_iter' must be an integer in the range \[1, inf\)"),
+        (_bad(penalize_intercept="yes"), TypeError, "'penalize_intercept' must be a bool"),
     ],
 )
 def test_bad_input_is_a_clear_error(call, error, match):

@@ -172,14 +172,26 @@ def test_learn_with_reg_zero_keeps_uniform_weights():
 @pytest.mark.parametrize(
     "params, error, match",
     [
-        ({"prior": {"coef": np.ones(3)}}, ValueError, "coef has 3 features but X has 5"),
+        (
+            {"prior": {"coef": np.ones(3)}},
+            ValueError,
+            "of 5 features, as X; got prior with coef of 3",
+        ),
         ({"prior": {"coef": [np.nan] * 5}}, ValueError, "NaN or infinite"),
         ({"prior": {"coef": np.ones(5), "classes": [0, 1]}}, ValueError, "unknown keys"),
         ({"prior": {"coef": np.ones((2, 5))}}, ValueError, "one coef row"),
         ({"source_weights": [0.5, -0.5]}, ValueError, "non-negative"),
-        ({"source_weights": [1, 1, 1]}, ValueError, "3 entries but there are 2"),
-        ({"reg": np.inf}, ValueError, "reg must be a finite number"),
-        ({"fit_intercept": "no"}, ValueError, "fit_intercept must be a bool"),
+        ({"source_weights": [1, 1, 1]}, ValueError, r"per source model \(2\); got 3 entries"),
+        (
+            {"reg": np.inf},
+            ValueError,
+            r"'reg' must be a real number in the range \[0, inf\); got inf",
+        ),
+        (
+            {"fit_intercept": "no"},
+            TypeError,
+            "^SharedPriorRidge: the parameter 'fit_intercept' must",
+        ),
     ],
 )
 def test_bad_input_is_a_clear_error(params, error, match):
@@ -191,7 +203,7 @@ def test_bad_input_is_a_clear_error(params, error, match):
 def test_a_classifier_is_no_regression_prior():
     X, y, sd = _domains()
     classifier = LogisticRegression().fit(X, y > 0)
-    with pytest.raises(ValueError, match="prior is a classifier"):
+    with pytest.raises(ValueError, match="got prior is a classifier"):
         SharedPriorRidge(prior=classifier).fit(X, y, sample_domain=sd)
 
 

@@ -1,6 +1,6 @@
 """Seeded synthetic data with a chosen kind and amount of domain shift."""
 
-import numbers
+from numbers import Integral, Real
 
 import numpy as np
 from scipy.special import expit, softmax
@@ -8,11 +8,26 @@ from sklearn.utils import check_random_state
 
 from .._domains import SOURCE_ID as _SOURCE_ID
 from .._domains import TARGET_ID as _TARGET_ID
+from .._params import Interval, Options, check_params, param_error
 
 __all__ = ["make_domain_shift"]
 
 _SHIFTS = ("covariate", "prior", "conditional", "subspace")
 _TASKS = ("classification", "regression")
+
+#: What each argument of :func:`make_domain_shift` may be (:mod:`tlearn._params`).
+_PARAMETER_CONSTRAINTS = {
+    "shift": [Options(_SHIFTS)],
+    "task": [Options(_TASKS)],
+    "n_source": [Interval(Integral, 1, None, closed="left")],
+    "n_target": [Interval(Integral, 1, None, closed="left")],
+    "n_features": [Interval(Integral, 1, None, closed="left")],
+    "n_classes": [Interval(Integral, 2, None, closed="left")],
+    "strength": [Interval(Real, 0, None, closed="left")],
+    "noise": [Interval(Real, 0, None, closed="left")],
+    "mask_target_labels": ["boolean"],
+    "random_state": ["random_state"],
+}
 
 
 # Classification: distance between the means of two neighbouring classes
@@ -102,9 +117,13 @@ def make_domain_shift(
 
     Raises
     ------
+    TypeError
+        If an argument is of a type it cannot have (a bool or a string for a
+        number, say).
     ValueError
-        If a parameter has an invalid type or value; the message names the
-        parameter and its allowed values.
+        If an argument has an invalid value. Both say, in tlearn's one format
+        (:mod:`tlearn._params`), ``make_domain_shift: the parameter 'noise'
+        must be ...; got ...``.
 
     See Also
     --------
@@ -243,15 +262,16 @@ def make_domain_shift(
     (True, 'float64')
     """
     _check_params(
-        shift,
-        task,
-        n_source,
-        n_target,
-        n_features,
-        n_classes,
-        strength,
-        noise,
-        mask_target_labels,
+        shift=shift,
+        task=task,
+        n_source=n_source,
+        n_target=n_target,
+        n_features=n_features,
+        n_classes=n_classes,
+        strength=strength,
+        noise=noise,
+        mask_target_labels=mask_target_labels,
+        random_state=random_state,
     )
     rng = check_random_state(random_state)
     n_source, n_target = int(n_source), int(n_target)
@@ -291,47 +311,23 @@ def make_domain_shift(
 # ----------------------------------------------------------------------------
 
 
-def _is_int(value):
-    return isinstance(value, numbers.Integral) and not isinstance(value, (bool, np.bool_))
-
-
-def _is_real(value):
-    return isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_))
-
-
-def _check_params(
-    shift, task, n_source, n_target, n_features, n_classes, strength, noise, mask_target_labels
-):
-    if not isinstance(shift, str) or shift not in _SHIFTS:
-        raise ValueError(f"`shift` must be one of {_SHIFTS}, got {shift!r}.")
-    if not isinstance(task, str) or task not in _TASKS:
-        raise ValueError(f"`task` must be one of {_TASKS}, got {task!r}.")
-    for name, value in (("n_source", n_source), ("n_target", n_target)):
-        if not _is_int(value) or value < 1:
-            raise ValueError(f"`{name}` must be a positive integer (>= 1), got {value!r}.")
-    min_features = 2 if shift == "subspace" else 1
-    if not _is_int(n_features) or n_features < min_features:
-        raise ValueError(
-            f"`n_features` must be an integer >= {min_features} for shift={shift!r}, "
-            f"got {n_features!r}."
+def _check_params(**params):
+    """The table, then the two checks that involve two arguments."""
+    check_params("make_domain_shift", params, _PARAMETER_CONSTRAINTS)
+    if params["shift"] == "subspace" and params["n_features"] < 2:
+        raise param_error(
+            "make_domain_shift",
+            "n_features",
+            "an integer in the range [2, inf) for shift='subspace'",
+            params["n_features"],
         )
-    if not _is_int(n_classes) or n_classes < 2:
-        raise ValueError(f"`n_classes` must be an integer >= 2, got {n_classes!r}.")
-    if not _is_real(strength) or not np.isfinite(strength) or strength < 0:
-        raise ValueError(f"`strength` must be a finite real number >= 0, got {strength!r}.")
-    if task == "classification":
-        if not _is_real(noise) or not 0 <= noise <= 1:
-            raise ValueError(
-                "`noise` must be a real number in [0, 1] (label-noise rate) for "
-                f"task='classification', got {noise!r}."
-            )
-    elif not _is_real(noise) or not np.isfinite(noise) or noise < 0:
-        raise ValueError(
-            "`noise` must be a finite real number >= 0 (noise standard deviation) for "
-            f"task='regression', got {noise!r}."
+    if params["task"] == "classification" and params["noise"] > 1:
+        raise param_error(
+            "make_domain_shift",
+            "noise",
+            "a real number in the range [0, 1] (a label-noise rate) for task='classification'",
+            params["noise"],
         )
-    if not isinstance(mask_target_labels, (bool, np.bool_)):
-        raise ValueError(f"`mask_target_labels` must be True or False, got {mask_target_labels!r}.")
 
 
 # ----------------------------------------------------------------------------

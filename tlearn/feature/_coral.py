@@ -1,11 +1,12 @@
 """CORrelation ALignment (CORAL; Sun, Feng and Saenko, AAAI 2016)."""
 
-import numbers
+from numbers import Real
 
 import numpy as np
 from scipy import linalg
 from sklearn.covariance import ledoit_wolf, oas
 
+from .._params import Estimator, Interval, Options
 from ..base import BaseFeatureTransfer
 
 __all__ = ["CORAL", "coral_transform", "domain_covariance"]
@@ -158,6 +159,11 @@ class CORAL(BaseFeatureTransfer):
     """
 
     _requires_target = True
+    _parameter_constraints = {
+        "estimator": [Estimator(), None],
+        "reg": [Interval(Real, 0, None, closed="left")],
+        "covariance": [Options(_COVARIANCES)],
+    }
 
     def __init__(self, estimator=None, *, reg=1.0, covariance="empirical"):
         self.estimator = estimator
@@ -165,15 +171,6 @@ class CORAL(BaseFeatureTransfer):
         self.covariance = covariance
 
     def _fit_map(self, data):
-        if (
-            not isinstance(self.reg, numbers.Real)
-            or isinstance(self.reg, bool)
-            or not np.isfinite(self.reg)
-            or self.reg < 0
-        ):
-            raise ValueError(f"reg must be a finite number >= 0; got {self.reg!r}.")
-        if self.covariance not in _COVARIANCES:
-            raise ValueError(f"covariance must be one of {_COVARIANCES}; got {self.covariance!r}.")
         X = np.asarray(data.X, dtype=np.float64)
         self.target_covariance_ = domain_covariance(X[data.target], self.covariance)
         self.source_domains_ = np.unique(data.sample_domain[data.source])

@@ -1,10 +1,11 @@
 """Subspace alignment (SA; Fernando, Habrard, Sebban and Tuytelaars, ICCV 2013)."""
 
-import numbers
+from numbers import Integral, Real
 
 import numpy as np
 from scipy import linalg
 
+from .._params import Estimator, Interval, Options, param_error
 from ..base import BaseFeatureTransfer
 
 __all__ = ["SubspaceAlignment", "pca_basis", "stability_bound_dimension"]
@@ -183,6 +184,12 @@ class SubspaceAlignment(BaseFeatureTransfer):
     """
 
     _requires_target = True
+    _parameter_constraints = {
+        "estimator": [Estimator(), None],
+        "n_components": [Interval(Integral, 1, None, closed="left"), Options(("bound",))],
+        "delta": [Interval(Real, 0, 1, closed="neither")],
+        "gamma": [Interval(Real, 0, None, closed="neither")],
+    }
 
     def __init__(self, estimator=None, *, n_components=20, delta=0.1, gamma=1e5):
         self.estimator = estimator
@@ -190,20 +197,18 @@ class SubspaceAlignment(BaseFeatureTransfer):
         self.delta = delta
         self.gamma = gamma
 
-    def _check_params(self, n_max):
+    def _check_n_components(self, n_max):
+        """``n_components`` as an int (``None`` for ``"bound"``), at most ``n_max``."""
         nc = self.n_components
-        if nc == "bound":
-            if not (isinstance(self.delta, numbers.Real) and 0 < self.delta < 1):
-                raise ValueError(f"delta must be in (0, 1); got {self.delta!r}.")
-            if not (isinstance(self.gamma, numbers.Real) and self.gamma > 0):
-                raise ValueError(f"gamma must be > 0; got {self.gamma!r}.")
+        if isinstance(nc, str):  # "bound", as validate_params has checked
             return None
-        if not isinstance(nc, numbers.Integral) or isinstance(nc, bool) or nc < 1:
-            raise ValueError(f'n_components must be an integer >= 1 or "bound"; got {nc!r}.')
         if nc > n_max:
-            raise ValueError(
-                f"n_components={nc} is larger than the rank any domain's PCA can have "
-                f"(min(n_rows of the smallest domain, n_features) = {n_max})."
+            raise param_error(
+                self,
+                "n_components",
+                f"at most the rank any domain's PCA can have (min(n_rows of the smallest "
+                f"domain, n_features) = {n_max}), or 'bound'",
+                nc,
             )
         return int(nc)
 
@@ -213,7 +218,7 @@ class SubspaceAlignment(BaseFeatureTransfer):
         domains = [X[data.sample_domain == sid] for sid in self.source_domains_]
         domains.append(X[data.target])
         n_max = min(min(D.shape) for D in domains)
-        n_components = self._check_params(n_max)
+        n_components = self._check_n_components(n_max)
         fits = [pca_basis(D, n_components) for D in domains]
         if n_components is None:
             norm_bound = float(np.max(np.linalg.norm(X, axis=1)))

@@ -21,6 +21,7 @@ The math lives in plain functions that the tests call directly:
 """
 
 import warnings
+from numbers import Integral, Real
 
 import numpy as np
 from scipy import linalg
@@ -28,15 +29,15 @@ from scipy.sparse.linalg import LinearOperator, eigsh
 from sklearn.utils import check_random_state, gen_batches
 
 from .._kernels import (
-    _is_int,
-    _is_real,
+    KERNEL_PARAMETER_CONSTRAINTS,
+    check_kernel_params,
     estimator_gram,
-    kernel_param_errors,
     nystrom_whitening,
     select_landmarks,
 )
 from .._kernels import block_rows as _block_rows
 from .._kernels import kernel_gram as tca_kernel
+from .._params import Estimator, Interval, Options, param_error
 from ..base import BaseFeatureTransfer
 
 _EIGEN_SOLVERS = ("auto", "dense", "arpack")
@@ -217,7 +218,9 @@ def tca_arpack(K, source, n_components, mu, *, tol=0.0, max_iter=None, random_st
 # --- the reduced r x r problem ----------------------------------------------------------
 
 
-def tca_reduced(gram, col_sum, diff, n_samples, n_components, mu, *, what="the kernel"):
+def tca_reduced(
+    gram, col_sum, diff, n_samples, n_components, mu, *, what="the kernel", owner="tca_reduced"
+):
     r"""TCA for a kernel :math:`K = \Phi\Phi^\top` given by an ``n x r`` feature map.
 
     With :math:`w = \Phi a` and :math:`b = \Phi^\top\Phi a`, the ``n x n``
@@ -257,6 +260,8 @@ def tca_reduced(gram, col_sum, diff, n_samples, n_components, mu, *, what="the k
     what : str
         Names the feature map in the error raised when ``n_components`` is
         larger than its rank.
+    owner : estimator or str, default="tca_reduced"
+        Names that error (:func:`tlearn._params.param_error`).
 
     Returns
     -------
@@ -272,9 +277,11 @@ def tca_reduced(gram, col_sum, diff, n_samples, n_components, mu, *, what="the k
     keep &= g > 0
     rank = int(keep.sum())
     if n_components > rank:
-        raise ValueError(
-            f"n_components={n_components} is larger than the rank {rank} of {what}: "
-            f"TCA has at most {rank} components here. Lower n_components."
+        raise param_error(
+            owner,
+            "n_components",
+            f"at most the rank {rank} of {what} (TCA has at most {rank} components here)",
+            n_components,
         )
     g, U = g[keep], U[:, keep]
     sqrt_g = np.sqrt(g)
@@ -511,6 +518,17 @@ class TCA(BaseFeatureTransfer):
     """
 
     _requires_target = True
+    _parameter_constraints = {
+        "estimator": [Estimator(), None],
+        "n_components": [Interval(Integral, 1, None, closed="left")],
+        "mu": [Interval(Real, 0, None, closed="neither")],
+        **KERNEL_PARAMETER_CONSTRAINTS,
+        "n_landmarks": [Interval(Integral, 2, None, closed="left"), None],
+        "eigen_solver": [Options(_EIGEN_SOLVERS)],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "max_iter": [Interval(Integral, 1, None, closed="left"), None],
+        "random_state": ["random_state"],
+    }
 
     def __init__(
         self,
@@ -543,38 +561,11 @@ class TCA(BaseFeatureTransfer):
         self.max_iter = max_iter
         self.random_state = random_state
 
-    def _check_params(self):
-        """Raise a ValueError naming each invalid parameter."""
-        errors = []
-        if not _is_int(self.n_components) or self.n_components < 1:
-            errors.append(f"n_components must be a positive integer; got {self.n_components!r}.")
-        if not _is_real(self.mu) or self.mu <= 0:
-            errors.append(f"mu must be a positive finite number; got {self.mu!r}.")
-        errors += kernel_param_errors(
-            self.kernel, self.gamma, self.degree, self.coef0, self.kernel_params
-        )
-        if self.n_landmarks is not None and (not _is_int(self.n_landmarks) or self.n_landmarks < 2):
-            errors.append(
-                "n_landmarks must be None or an integer >= 2 (one landmark per side at "
-                f"least); got {self.n_landmarks!r}."
-            )
-        if not isinstance(self.eigen_solver, str) or self.eigen_solver not in _EIGEN_SOLVERS:
-            errors.append(
-                f"eigen_solver must be one of {', '.join(map(repr, _EIGEN_SOLVERS))}; got "
-                f"{self.eigen_solver!r}."
-            )
-        if not _is_real(self.tol) or self.tol < 0:
-            errors.append(f"tol must be a non-negative number; got {self.tol!r}.")
-        if self.max_iter is not None and (not _is_int(self.max_iter) or self.max_iter < 1):
-            errors.append(f"max_iter must be None or a positive integer; got {self.max_iter!r}.")
-        if errors:
-            raise ValueError(f"Invalid parameters of {type(self).__name__}: " + " ".join(errors))
-
     def _gram(self, X, Y):
         return estimator_gram(self, X, Y)
 
     def _fit_map(self, data):
-        self._check_params()
+        check_kernel_params(self)
         X = np.asarray(data.X, dtype=np.float64)
         source = data.source
         n, d = X.shape
@@ -604,7 +595,12 @@ class TCA(BaseFeatureTransfer):
             M = nystrom_whitening(W_l)
             stats = nystrom_statistics(X, landmarks, M, e, self._gram)
             vals, P = tca_reduced(
-                *stats, n, m, self.mu, what=f"the Nystrom feature map on {n_landmarks} landmarks"
+                *stats,
+                n,
+                m,
+                self.mu,
+                what=f"the Nystrom feature map on {n_landmarks} landmarks",
+                owner=self,
             )
             coef = M @ P
             coef = _flip_signs(coef, W_l @ coef)  # embedding of the landmark rows
@@ -612,13 +608,13 @@ class TCA(BaseFeatureTransfer):
         elif linear and n > d:
             self.solver_ = "linear"
             vals, P = tca_reduced(
-                X.T @ X, X.sum(axis=0), X.T @ e, n, m, self.mu, what=f"X ({n} x {d})"
+                X.T @ X, X.sum(axis=0), X.T @ e, n, m, self.mu, what=f"X ({n} x {d})", owner=self
             )
             self.components_ = _flip_signs(P, X @ P).T
         else:
             if m > n:
-                raise ValueError(
-                    f"n_components={m} is larger than the number of training rows ({n})."
+                raise param_error(
+                    self, "n_components", f"at most the number of training rows ({n})", m
                 )
             solver = self.eigen_solver
             if solver == "auto":
@@ -630,9 +626,11 @@ class TCA(BaseFeatureTransfer):
             K *= 0.5
             if solver == "arpack":
                 if m >= n:
-                    raise ValueError(
-                        f"eigen_solver='arpack' needs n_components < the number of training "
-                        f"rows; got n_components={m} and {n} rows."
+                    raise param_error(
+                        self,
+                        "n_components",
+                        f"less than the number of training rows ({n}) with eigen_solver='arpack'",
+                        m,
                     )
                 vals, W = tca_arpack(
                     K,

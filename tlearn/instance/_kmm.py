@@ -2,7 +2,8 @@ r"""Kernel Mean Matching (Huang, Smola, Gretton, Borgwardt and Schölkopf, NIPS 
 
 The math lives in plain functions that the tests call directly:
 
-- :func:`median_heuristic_gamma`: the default kernel width;
+- :func:`median_heuristic_gamma` (from :mod:`tlearn._kernels`): the default
+  kernel width;
 - :func:`default_eps`, :func:`project_box_band`: the feasible set
   :math:`\{0 \le b \le B,\ |\sum_i b_i - n_s| \le n_s \epsilon\}` and the exact
   Euclidean projection onto it;
@@ -19,23 +20,26 @@ The math lives in plain functions that the tests call directly:
 """
 
 import warnings
+from numbers import Integral, Real
 from typing import NamedTuple
 
 import numpy as np
 from scipy.sparse.linalg import ArpackError, ArpackNoConvergence, LinearOperator, eigsh
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.metrics.pairwise import pairwise_distances
-from sklearn.utils import check_random_state, gen_batches
+from sklearn.utils import gen_batches
 
 from .._kernels import (
-    _is_int,
-    _is_real,
+    KERNEL_PARAMETER_CONSTRAINTS,
+    MEDIAN_MAX_ROWS,
+    check_kernel_params,
     estimator_gram,
-    kernel_param_errors,
+    median_heuristic_gamma,
     nystrom_whitening,
     select_landmarks,
 )
 from .._kernels import block_rows as _block_rows
+from .._kernels import random_state_or_fresh as _rng
+from .._params import Estimator, Interval, Options, param_error
 from ..base import BaseInstanceTransfer
 
 __all__ = [
@@ -57,8 +61,6 @@ _SOLVERS = ("auto", "gpcg", "cvxpy")
 DENSE_MAX_SOURCE = 5_000
 #: Landmarks of the Nystrom factor when ``n_landmarks=None`` and the source is larger.
 DEFAULT_LANDMARKS = 2_000
-#: Rows that the median heuristic looks at (a seeded subsample beyond this).
-MEDIAN_MAX_ROWS = 1_000
 
 # GPCG constants (More and Toraldo 1991 use the same roles; the values are ours).
 _ARMIJO = 0.01  # sufficient decrease of an accepted projected step
@@ -70,61 +72,6 @@ _BAND_RTOL = 1e-10  # sum(b) this close (relatively) to a band edge: the edge is
 
 
 # --- kernel width and feasible set ---------------------------------------------------------
-
-
-def median_heuristic_gamma(X, *, metric="sqeuclidean", max_rows=MEDIAN_MAX_ROWS, random_state=None):
-    r"""``gamma = 1 / median`` of the pairwise distances between the rows of ``X``.
-
-    The median runs over the pairs :math:`i < j` of distinct row indices of
-    ``X``, or of ``max_rows`` rows drawn without replacement from
-    ``random_state`` when ``X`` has more. With ``metric="sqeuclidean"`` this is
-    the rbf kernel :math:`\exp(-\gamma \lVert x - x' \rVert^2)` with
-    :math:`1/\gamma` the median squared distance (equivalently
-    :math:`\exp(-\lVert x - x' \rVert^2 / (2\sigma^2))` with
-    :math:`2\sigma^2` the median squared distance); ``metric="manhattan"``
-    gives the laplacian kernel's :math:`1/\gamma` the median L1 distance. If
-    the median is 0 (more than half the pairs are duplicate rows), the median
-    of the positive distances is used; if every row is the same, 1.0.
-
-    Parameters
-    ----------
-    X : ndarray of shape (n_samples, n_features)
-    metric : {"sqeuclidean", "manhattan"}, default="sqeuclidean"
-    max_rows : int, default=1000
-    random_state : int, RandomState instance or None, default=None
-        Draws the subsample (only when ``n_samples > max_rows``).
-
-    Returns
-    -------
-    gamma : float
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> median_heuristic_gamma(np.array([[0.0], [1.0], [3.0]]))  # distances^2: 1, 4, 9
-    0.25
-    """
-    X = np.asarray(X, dtype=np.float64)
-    if X.shape[0] > max_rows:
-        rows = _rng(random_state).choice(X.shape[0], max_rows, replace=False)
-        X = X[np.sort(rows)]
-    if X.shape[0] < 2:
-        return 1.0
-    if metric == "sqeuclidean":
-        D = pairwise_distances(X, metric="euclidean")
-        D *= D
-    elif metric == "manhattan":
-        D = pairwise_distances(X, metric="manhattan")
-    else:
-        raise ValueError(f"metric must be 'sqeuclidean' or 'manhattan'; got {metric!r}.")
-    d = D[np.triu_indices(X.shape[0], k=1)]
-    med = float(np.median(d))
-    if med <= 0:
-        positive = d[d > 0]
-        if positive.size == 0:
-            return 1.0
-        med = float(np.median(positive))
-    return 1.0 / med
 
 
 def default_eps(n_source):
@@ -212,11 +159,15 @@ def project_box_band(v, B, lo, hi):
     return np.clip(v - t, 0.0, B)
 
 
-def _check_feasible(n_source, B, lo, hi):
+def _check_feasible(owner, n_source, B, lo, hi):
+    """The constraints have a solution: ``n_s * (1 - eps) <= n_s * B``."""
     if not lo <= n_source * B:
-        raise ValueError(
-            f"The KMM constraints are infeasible: sum(b) >= n_s * (1 - eps) = {lo:g} but "
-            f"n_s * B = {n_source * B:g}. Raise B or eps."
+        raise param_error(
+            owner,
+            "B",
+            f"at least 1 - eps = {lo / n_source:g} (sum(b) >= n_s * (1 - eps) = {lo:g} but "
+            f"n_s * B = {n_source * B:g}: the KMM constraints are infeasible; raise B or eps)",
+            B,
         )
 
 
@@ -693,13 +644,6 @@ def kmm_cvxpy(kappa, B, lo, hi, *, K=None, factor=None, max_iter=1000):
 # --- the estimator ----------------------------------------------------------------------------
 
 
-def _rng(random_state):
-    """``check_random_state``, except that ``None`` never draws from numpy's global RNG."""
-    if random_state is None:
-        return np.random.RandomState(np.random.SeedSequence().generate_state(4))
-    return check_random_state(random_state)
-
-
 class KMM(BaseInstanceTransfer):
     r"""Kernel Mean Matching: reweight source rows so that their kernel mean is the target's.
 
@@ -888,6 +832,17 @@ class KMM(BaseInstanceTransfer):
     """
 
     _requires_target = True
+    _parameter_constraints = {
+        "estimator": [Estimator(), None],
+        **KERNEL_PARAMETER_CONSTRAINTS,
+        "B": [Interval(Real, 0, None, closed="neither")],
+        "eps": [Interval(Real, 0, None, closed="left"), None],
+        "solver": [Options(_SOLVERS)],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "n_landmarks": [Interval(Integral, 2, None, closed="left"), None],
+        "random_state": ["random_state"],
+    }
 
     def __init__(
         self,
@@ -920,37 +875,11 @@ class KMM(BaseInstanceTransfer):
         self.n_landmarks = n_landmarks
         self.random_state = random_state
 
-    def _check_params(self):
-        """Raise a ValueError naming each invalid parameter."""
-        errors = []
-        errors += kernel_param_errors(
-            self.kernel, self.gamma, self.degree, self.coef0, self.kernel_params
-        )
-        if not _is_real(self.B) or self.B <= 0:
-            errors.append(f"B must be a positive finite number; got {self.B!r}.")
-        if self.eps is not None and (not _is_real(self.eps) or self.eps < 0):
-            errors.append(f"eps must be None or a non-negative number; got {self.eps!r}.")
-        if not isinstance(self.solver, str) or self.solver not in _SOLVERS:
-            errors.append(
-                f"solver must be one of {', '.join(map(repr, _SOLVERS))}; got {self.solver!r}."
-            )
-        if not _is_int(self.max_iter) or self.max_iter < 1:
-            errors.append(f"max_iter must be a positive integer; got {self.max_iter!r}.")
-        if not _is_real(self.tol) or self.tol < 0:
-            errors.append(f"tol must be a non-negative number; got {self.tol!r}.")
-        if self.n_landmarks is not None and (not _is_int(self.n_landmarks) or self.n_landmarks < 2):
-            errors.append(
-                "n_landmarks must be None or an integer >= 2 (one landmark per side at "
-                f"least); got {self.n_landmarks!r}."
-            )
-        if errors:
-            raise ValueError(f"Invalid parameters of {type(self).__name__}: " + " ".join(errors))
-
     def _gram(self, X, Y):
         return estimator_gram(self, X, Y)
 
     def _fit_weights(self, data):
-        self._check_params()
+        check_kernel_params(self)
         X = np.asarray(data.X, dtype=np.float64)
         source, target = data.source, data.target
         Xs, Xt = X[source], X[target]
@@ -972,7 +901,7 @@ class KMM(BaseInstanceTransfer):
         self.eps_ = default_eps(n_s) if self.eps is None else float(self.eps)
         B = float(self.B)
         lo, hi = n_s * (1.0 - self.eps_), n_s * (1.0 + self.eps_)
-        _check_feasible(n_s, B, lo, hi)
+        _check_feasible(self, n_s, B, lo, hi)
 
         m = self.n_landmarks
         if m is None and n_s > DENSE_MAX_SOURCE:

@@ -20,16 +20,17 @@ The math lives in plain functions that the tests call directly:
 """
 
 import math
-import numbers
 import warnings
+from numbers import Integral
 
 import numpy as np
-from sklearn.base import clone, is_classifier, is_regressor
+from sklearn.base import clone
 from sklearn.tree import DecisionTreeRegressor
 from sklearn.utils import check_random_state
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
+from .._params import Estimator, Interval, Options, param_error
 from ..base import BaseInstanceTransfer
 
 __all__ = [
@@ -334,15 +335,6 @@ def _reseed(estimator, rng):
         estimator.set_params(**{k: int(rng.randint(np.iinfo(np.int32).max)) for k in keys})
 
 
-def _check_n_estimators(n_estimators):
-    if (
-        not isinstance(n_estimators, numbers.Integral)
-        or isinstance(n_estimators, bool)
-        or n_estimators < 1
-    ):
-        raise ValueError(f"n_estimators must be an integer >= 1; got {n_estimators!r}.")
-
-
 class _BaseTrAdaBoost(BaseInstanceTransfer):
     """The boosting loop shared by TrAdaBoost and TrAdaBoost.R2."""
 
@@ -356,11 +348,8 @@ class _BaseTrAdaBoost(BaseInstanceTransfer):
         r"""The loss :math:`\ell_i^t \in [0, 1]` of the fitted round learner on every row."""
         raise NotImplementedError
 
-    def _check_kind(self, estimator):
-        raise NotImplementedError
-
-    def _check_params(self):
-        _check_n_estimators(self.n_estimators)
+    def _check_learner(self, estimator):
+        """Checks of ``estimator`` that involve other parameters (after validate_params)."""
 
     def fit(self, X, y, sample_domain=None):
         """Boost the estimator on the labelled source and target rows.
@@ -382,10 +371,10 @@ class _BaseTrAdaBoost(BaseInstanceTransfer):
         self : object
             The fitted estimator.
         """
-        self._check_params()
-        self._check_kind(self._get_estimator())
-        self._check_sample_weight_support()
+        # validates the parameters (the table) first, then the data
         data = self._check_domains(X, y, sample_domain, reset=True, require_source=False)
+        self._check_learner(self._get_estimator())
+        self._check_sample_weight_support()  # before any learner is fitted
 
         rows = data.labeled
         X_fit, y_fit = data.X[rows], data.y[rows]
@@ -673,27 +662,28 @@ class TrAdaBoost(_BaseTrAdaBoost):
         "(the loss 1 - p(true class), which moves the weights) or a weaker learner."
     )
 
+    _parameter_constraints = {
+        "estimator": [Estimator("classifier", note="TrAdaBoostR2 is for regression"), None],
+        "n_estimators": [Interval(Integral, 1, None, closed="left")],
+        "hypothesis": [Options(_HYPOTHESES)],
+        "random_state": ["random_state"],
+    }
+
     def __init__(self, estimator=None, *, n_estimators=20, hypothesis="label", random_state=None):
         self.estimator = estimator
         self.n_estimators = n_estimators
         self.hypothesis = hypothesis
         self.random_state = random_state
 
-    def _check_params(self):
-        super()._check_params()
-        if self.hypothesis not in _HYPOTHESES:
-            raise ValueError(f"hypothesis must be one of {_HYPOTHESES}; got {self.hypothesis!r}.")
-
-    def _check_kind(self, estimator):
-        if not is_classifier(estimator):
-            raise ValueError(
-                f"TrAdaBoost needs a classifier; got {type(estimator).__name__}. "
-                "Use TrAdaBoostR2 for regression."
-            )
+    def _check_learner(self, estimator):
         if self.hypothesis == "proba" and not hasattr(estimator, "predict_proba"):
-            raise TypeError(
-                f"hypothesis='proba' needs a learner with predict_proba; "
-                f"{type(estimator).__name__} has none (for SVC, set probability=True)."
+            raise param_error(
+                self,
+                "estimator",
+                "a classifier with predict_proba when hypothesis='proba' (for SVC, set "
+                "probability=True)",
+                estimator,
+                error=TypeError,
             )
 
     def _round_loss(self, learner, X, y):
@@ -922,6 +912,13 @@ class TrAdaBoostR2(_BaseTrAdaBoost):
 
     _stop_at_half = True
 
+    _parameter_constraints = {
+        "estimator": [Estimator("regressor", note="TrAdaBoost is for classification"), None],
+        "n_estimators": [Interval(Integral, 1, None, closed="left")],
+        "loss": [Options(_LOSSES)],
+        "random_state": ["random_state"],
+    }
+
     def __init__(self, estimator=None, *, n_estimators=20, loss="linear", random_state=None):
         self.estimator = estimator
         self.n_estimators = n_estimators
@@ -930,18 +927,6 @@ class TrAdaBoostR2(_BaseTrAdaBoost):
 
     def _get_estimator(self):
         return DecisionTreeRegressor(max_depth=3) if self.estimator is None else self.estimator
-
-    def _check_params(self):
-        super()._check_params()
-        if self.loss not in _LOSSES:
-            raise ValueError(f"loss must be one of {_LOSSES}; got {self.loss!r}.")
-
-    def _check_kind(self, estimator):
-        if not is_regressor(estimator):
-            raise ValueError(
-                f"TrAdaBoostR2 needs a regressor; got {type(estimator).__name__}. "
-                "Use TrAdaBoost for classification."
-            )
 
     def _round_loss(self, learner, X, y):
         return adjusted_errors(y, learner.predict(X), self.loss)

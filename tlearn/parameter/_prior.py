@@ -8,8 +8,8 @@ priors with the source weights, and solves the small quadratic programme on
 the probability simplex that learns the source weights.
 """
 
-import numbers
 from collections import namedtuple
+from numbers import Real
 
 import numpy as np
 from scipy import linalg
@@ -17,6 +17,7 @@ from sklearn.base import clone, is_classifier
 from sklearn.utils.validation import has_fit_parameter
 
 from .._domains import check_sample_weight
+from .._params import Estimator, Interval, Options, param_error
 from ..base import BaseParameterTransfer
 
 __all__ = ["check_prior", "express_prior", "simplex_qp"]
@@ -31,43 +32,57 @@ _DICT_KEYS = {
     "regression": {"coef", "intercept"},
 }
 _NOT_FITTED = (
-    "{what} has no coef_: it is not fitted, or not a linear model. A prior must be a "
-    "fitted linear model (coef_, intercept_{classes}) or a dict. Note that clone() (as "
-    "in GridSearchCV or cross_validate) drops the fit of an estimator passed as a "
-    "parameter: wrap it in sklearn.frozen.FrozenEstimator, or pass the dict form."
+    "with no coef_ (it is not fitted, or not a linear model; note that clone(), as in "
+    "GridSearchCV or cross_validate, drops the fit of an estimator passed as a parameter: "
+    "wrap it in sklearn.frozen.FrozenEstimator, or pass the dict form)"
 )
 
 
-def _read_one(obj, name, n_features, task):
-    """One prior as a :data:`Prior`, checked against ``n_features`` and ``task``."""
+def _read_one(obj, name, n_features, task, owner="check_prior", param="prior"):
+    """One prior as a :data:`Prior`, checked against ``n_features`` and ``task``.
+
+    ``name`` says which prior (``"prior"``, ``"prior[1]"``, a fitted source
+    model) in the error, which names ``owner`` and the parameter ``param`` in
+    the one format of :func:`tlearn._params.param_error`.
+    """
     classification = task == "classification"
+
+    def fail(allowed, got, error=ValueError):
+        return param_error(owner, param, allowed, got=f"{name} {got}", error=error)
+
     if isinstance(obj, dict):
         unknown = set(obj) - _DICT_KEYS[task]
         if unknown:
-            raise ValueError(
-                f"{name} has unknown keys {sorted(unknown)}; a {task} prior takes "
-                f"{sorted(_DICT_KEYS[task])}."
+            raise fail(
+                f"a dict with keys among {sorted(_DICT_KEYS[task])} (a {task} prior)",
+                f"with unknown keys {sorted(unknown)}",
             )
         if "coef" not in obj:
-            raise ValueError(f"{name} has no 'coef' entry.")
+            raise fail("a dict with a 'coef' entry", "with no 'coef' entry")
         if classification and "classes" not in obj:
-            raise ValueError(f"{name} has no 'classes' entry: a classification prior needs them.")
+            raise fail(
+                "a dict with a 'classes' entry (a classification prior needs them)",
+                "with no 'classes' entry",
+            )
         coef, intercept, classes = obj["coef"], obj.get("intercept", 0.0), obj.get("classes")
     elif hasattr(obj, "coef_"):
         if classification and not hasattr(obj, "classes_"):
-            raise ValueError(f"{name} has coef_ but no classes_: it is not a classifier.")
+            raise fail("a fitted classifier (coef_ and classes_)", "with coef_ but no classes_")
         if not classification and (hasattr(obj, "classes_") or is_classifier(obj)):
-            raise ValueError(f"{name} is a classifier; a regression prior is a linear regressor.")
+            raise fail("a linear regressor (a regression prior)", "is a classifier")
         coef, intercept = obj.coef_, getattr(obj, "intercept_", 0.0)
         classes = obj.classes_ if classification else None
     elif hasattr(obj, "fit"):
-        raise ValueError(
-            _NOT_FITTED.format(what=name, classes=", classes_" if classification else "")
+        raise fail(
+            f"a fitted linear model (coef_, intercept_{', classes_' if classification else ''})"
+            " or a dict",
+            _NOT_FITTED,
         )
     else:
-        raise TypeError(
-            f"{name} must be a fitted linear model or a dict with keys "
-            f"{sorted(_DICT_KEYS[task])}; got {type(obj).__name__}."
+        raise fail(
+            f"a fitted linear model or a dict with keys {sorted(_DICT_KEYS[task])}",
+            f"of type {type(obj).__name__}",
+            error=TypeError,
         )
 
     if hasattr(coef, "toarray"):  # a sparsified coef_
@@ -76,43 +91,51 @@ def _read_one(obj, name, n_features, task):
     if coef.ndim == 1:
         coef = coef[None, :]
     if coef.ndim != 2:
-        raise ValueError(f"{name}: coef must be 1-D or 2-D; got shape {coef.shape}.")
+        raise fail("a model whose coef is 1-D or 2-D", f"with coef of shape {coef.shape}")
     if coef.shape[1] != n_features:
-        raise ValueError(
-            f"{name}: coef has {coef.shape[1]} features but X has {n_features} features."
+        raise fail(
+            f"a model of {n_features} features, as X", f"with coef of {coef.shape[1]} features"
         )
     intercept = np.array(intercept, dtype=np.float64).ravel()
     if not (np.all(np.isfinite(coef)) and np.all(np.isfinite(intercept))):
-        raise ValueError(f"{name} has NaN or infinite coefficients or intercepts.")
+        raise fail(
+            "a model with finite coefficients and intercepts",
+            "with NaN or infinite coefficients or intercepts",
+        )
 
     if not classification:
         if coef.shape[0] != 1:
-            raise ValueError(f"{name}: a regression prior has one coef row; got {coef.shape[0]}.")
+            raise fail("a regression model with one coef row", f"with {coef.shape[0]} rows")
         if intercept.size not in (1,):
-            raise ValueError(f"{name}: intercept must be a scalar; got {intercept.size} values.")
+            raise fail(
+                "a regression model with a scalar intercept", f"with {intercept.size} intercepts"
+            )
         return Prior(coef, intercept, None)
 
     classes = np.asarray(classes)
     if classes.ndim != 1 or classes.size < 2 or np.unique(classes).size != classes.size:
-        raise ValueError(
-            f"{name}: classes must be 1-D with at least 2 distinct labels; got {classes!r}."
+        raise fail(
+            "a classifier whose classes are 1-D with at least 2 distinct labels",
+            f"with classes {classes!r}",
         )
     n_rows = 1 if classes.size == 2 else classes.size
     if coef.shape[0] not in (n_rows, classes.size):
-        raise ValueError(
-            f"{name}: coef has {coef.shape[0]} rows for {classes.size} classes (expected "
-            f"{n_rows}{' or 2' if classes.size == 2 else ''})."
+        raise fail(
+            f"a model with {n_rows}{' or 2' if classes.size == 2 else ''} coef rows for its "
+            f"{classes.size} classes",
+            f"with {coef.shape[0]} coef rows",
         )
     if intercept.size == 1:
         intercept = np.repeat(intercept, coef.shape[0])
     if intercept.size != coef.shape[0]:
-        raise ValueError(
-            f"{name}: intercept has {intercept.size} values for {coef.shape[0]} coef rows."
+        raise fail(
+            f"a model with one intercept per coef row ({coef.shape[0]})",
+            f"with {intercept.size} intercepts",
         )
     return Prior(coef, intercept, classes)
 
 
-def check_prior(prior, n_features, task="classification"):
+def check_prior(prior, n_features, task="classification", owner="check_prior"):
     """Read a given prior: a fitted linear model, a dict, or a list of either.
 
     Parameters
@@ -124,6 +147,8 @@ def check_prior(prior, n_features, task="classification"):
     n_features : int
         Number of features the prior must have.
     task : {"classification", "regression"}, default="classification"
+    owner : estimator or str, default="check_prior"
+        Names the errors (:func:`tlearn._params.param_error`).
 
     Returns
     -------
@@ -131,10 +156,10 @@ def check_prior(prior, n_features, task="classification"):
     """
     items = list(prior) if isinstance(prior, (list, tuple)) else [prior]
     if not items:
-        raise ValueError("prior is an empty list; give at least one prior.")
+        raise param_error(owner, "prior", "a non-empty list (at least one prior)", prior)
     several = isinstance(prior, (list, tuple))
     return [
-        _read_one(p, f"prior[{i}]" if several else "prior", n_features, task)
+        _read_one(p, f"prior[{i}]" if several else "prior", n_features, task, owner)
         for i, p in enumerate(items)
     ]
 
@@ -189,27 +214,37 @@ def union_classes(priors, y_target):
     return np.unique(np.concatenate(parts))
 
 
-def check_source_weights(source_weights, n_sources):
-    """``None`` -> uniform, ``"learn"`` -> ``"learn"``, an array -> normalised to sum 1."""
+def check_source_weights(source_weights, n_sources, owner="check_source_weights"):
+    """``None`` -> uniform, ``"learn"`` -> ``"learn"``, an array -> normalised to sum 1.
+
+    The checks against the number of sources (and of the entries) run here,
+    in fit; errors name ``owner`` in the one format of
+    :func:`tlearn._params.param_error`.
+    """
     if source_weights is None:
         return np.full(n_sources, 1.0 / n_sources)
     if isinstance(source_weights, str):
         if source_weights != "learn":
-            raise ValueError(
-                f"source_weights must be None, 'learn' or an array; got {source_weights!r}."
+            raise param_error(
+                owner, "source_weights", "None, 'learn' or an array-like", source_weights
             )
         return "learn"
     a = np.asarray(source_weights)
     if a.dtype.kind not in "biuf":
-        raise TypeError(f"source_weights must be numeric; got dtype {a.dtype}.")
+        raise param_error(
+            owner, "source_weights", "an array-like of numbers", source_weights, error=TypeError
+        )
     a = a.astype(np.float64).ravel() if a.ndim == 0 else a.astype(np.float64)
     if a.ndim != 1 or a.shape[0] != n_sources:
-        raise ValueError(
-            f"source_weights has {a.size} entries but there are {n_sources} source models."
+        raise param_error(
+            owner,
+            "source_weights",
+            f"one weight per source model ({n_sources})",
+            got=f"{a.size} entries",
         )
     if not np.all(np.isfinite(a)) or np.any(a < 0) or a.sum() <= 0:
-        raise ValueError(
-            f"source_weights must be finite, non-negative and not all zero; got {a.tolist()}."
+        raise param_error(
+            owner, "source_weights", "finite, non-negative and not all zero", a.tolist()
         )
     return a / a.sum()
 
@@ -287,18 +322,6 @@ def mix(a, coefs, intercepts):
     return np.tensordot(a, coefs, axes=1), np.tensordot(a, intercepts, axes=1)
 
 
-def _check_real(value, name, *, low=0.0, strict=False):
-    if (
-        not isinstance(value, numbers.Real)
-        or isinstance(value, bool)
-        or not np.isfinite(value)
-        or value < low
-        or (strict and value == low)
-    ):
-        sign = ">" if strict else ">="
-        raise ValueError(f"{name} must be a finite number {sign} {low:g}; got {value!r}.")
-
-
 class _BaseSharedPrior(BaseParameterTransfer):
     """What the shared-prior models share: reading the data and building the prior.
 
@@ -307,15 +330,18 @@ class _BaseSharedPrior(BaseParameterTransfer):
     """
 
     _requires_target = True
+    #: The table of the parameters that both models have (their own add to it).
+    _parameter_constraints = {
+        "reg": [Interval(Real, 0, None, closed="left")],
+        "alpha": [Interval(Real, 0, None, closed="left")],
+        "prior": [dict, list, tuple, Estimator(), None],
+        "source_estimator": [Estimator(), None],
+        "source_weights": [Options(("learn",)), "array-like", None],
+        "fit_intercept": ["boolean"],
+    }
 
     def _default_source_estimator(self):
         raise NotImplementedError
-
-    def _check_base_params(self):
-        _check_real(self.reg, "reg")
-        _check_real(self.alpha, "alpha")
-        if not isinstance(self.fit_intercept, (bool, np.bool_)):
-            raise ValueError(f"fit_intercept must be a bool; got {self.fit_intercept!r}.")
 
     def _prepare(self, X, y, sample_domain, sample_weight):
         """Validate, and build the priors.
@@ -325,7 +351,6 @@ class _BaseSharedPrior(BaseParameterTransfer):
         ``source_estimators_`` and ``source_domains_`` when the priors are
         fitted on the source rows (and deletes stale ones otherwise).
         """
-        self._check_base_params()
         task = self._task()
         given = self.prior is not None
         kwargs = {}
@@ -345,7 +370,7 @@ class _BaseSharedPrior(BaseParameterTransfer):
         if given:
             # sample_domain=None: every labelled row is a labelled target row
             rows = data.labeled if sample_domain is None else data.labeled_target
-            priors = check_prior(self.prior, n_features, task)
+            priors = check_prior(self.prior, n_features, task, owner=self)
         else:
             rows = data.labeled_target
             template = self.source_estimator
@@ -353,13 +378,23 @@ class _BaseSharedPrior(BaseParameterTransfer):
                 template = self._default_source_estimator()
             domains, models = _fit_source_models(template, data, sw, task)
             if not hasattr(models[0], "coef_"):
-                raise ValueError(
-                    f"source_estimator {type(template).__name__} has no coef_ after fit: "
-                    "the shared prior needs a linear model (coef_, intercept_"
-                    f"{', classes_' if task == 'classification' else ''})."
+                raise param_error(
+                    self,
+                    "source_estimator",
+                    "a linear model (coef_, intercept_"
+                    f"{', classes_' if task == 'classification' else ''} after fit)",
+                    template,
+                    got=f"{type(template).__name__}, which has no coef_ after fit",
                 )
             priors = [
-                _read_one(m, f"source_estimator fitted on source domain {d}", n_features, task)
+                _read_one(
+                    m,
+                    f"the model fitted on source domain {d}",
+                    n_features,
+                    task,
+                    self,
+                    "source_estimator",
+                )
                 for d, m in zip(domains, models)
             ]
             self.source_estimators_ = models

@@ -1,7 +1,7 @@
 """Logistic regression with a prior shared from the source (Chelba and Acero, 2006)."""
 
-import numbers
 import warnings
+from numbers import Integral, Real
 
 import numpy as np
 from scipy.special import log_expit, logsumexp
@@ -9,10 +9,10 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 from sklearn.utils.validation import check_is_fitted
 
+from .._params import Interval
 from ._logistic import fit_shared_prior_logistic, intercept_penalty_basis, learn_source_weights
 from ._prior import (
     _BaseSharedPrior,
-    _check_real,
     check_source_weights,
     express_prior,
     mix,
@@ -193,6 +193,12 @@ class SharedPriorLogisticRegression(_BaseSharedPrior):
     """
 
     _estimator_type_tag = "classifier"
+    _parameter_constraints = {
+        **_BaseSharedPrior._parameter_constraints,
+        "penalize_intercept": ["boolean"],
+        "tol": [Interval(Real, 0, None, closed="neither")],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+    }
 
     def __init__(
         self,
@@ -243,21 +249,12 @@ class SharedPriorLogisticRegression(_BaseSharedPrior):
         self : object
             The fitted estimator.
         """
-        _check_real(self.tol, "tol", strict=True)
-        if (
-            not isinstance(self.max_iter, numbers.Integral)
-            or isinstance(self.max_iter, bool)
-            or self.max_iter < 1
-        ):
-            raise ValueError(f"max_iter must be an integer >= 1; got {self.max_iter!r}.")
-        if not isinstance(self.penalize_intercept, (bool, np.bool_)):
-            raise ValueError(f"penalize_intercept must be a bool; got {self.penalize_intercept!r}.")
         X_t, y_t, sw_t, priors = self._prepare(X, y, sample_domain, sample_weight)
         classes = union_classes(priors, y_t)
         expressed = [express_prior(p, classes) for p in priors]
         coefs = np.stack([c for c, _ in expressed])
         intercepts = np.stack([b for _, b in expressed])
-        weights = check_source_weights(self.source_weights, len(priors))
+        weights = check_source_weights(self.source_weights, len(priors), owner=self)
         y_index = np.searchsorted(classes, y_t)
         options = dict(
             fit_intercept=bool(self.fit_intercept),

@@ -211,6 +211,7 @@ class SharedPriorRidge(_BaseSharedPrior):
     """
 
     _estimator_type_tag = "regressor"
+    _parameter_constraints = dict(_BaseSharedPrior._parameter_constraints)
 
     def __init__(
         self,
@@ -257,7 +258,7 @@ class SharedPriorRidge(_BaseSharedPrior):
         X_t, y_t, sw_t, priors = self._prepare(X, y, sample_domain, sample_weight)
         coefs = np.stack([p.coef[0] for p in priors])
         intercepts = np.array([p.intercept[0] for p in priors])
-        weights = check_source_weights(self.source_weights, len(priors))
+        weights = check_source_weights(self.source_weights, len(priors), owner=self)
         coef, intercept, weights = fit_shared_prior_ridge(
             X_t,
             np.asarray(y_t, dtype=np.float64),
