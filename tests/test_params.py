@@ -14,6 +14,7 @@ import pytest
 from sklearn.linear_model import LogisticRegression, Ridge
 
 import tlearn._params as params_module
+import tlearn.base as base_module
 from tlearn import baselines, feature, instance, parameter
 from tlearn._params import (
     Estimator,
@@ -176,7 +177,7 @@ def test_fit_validates_the_parameters_once(cls, monkeypatch):
         calls.append(type(estimator).__name__)
         return real(estimator)
 
-    monkeypatch.setattr(params_module, "validate_params", counting)
+    monkeypatch.setattr(base_module, "validate_params", counting)  # where fit calls it
     X, y, sd = _data(cls.__name__ in REGRESSORS)
     model = cls(**FIT_SETTINGS.get(cls.__name__, {})).fit(X, y, sample_domain=sd)
     assert calls == [cls.__name__]
