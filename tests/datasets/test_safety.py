@@ -103,6 +103,23 @@ REFUSED = {
         "'s'.*links defined later",
     ),
     "a link loop": (lambda: [_symlink("x", "y"), _symlink("y", "x")], "'x'.*loop"),
+    "a chain two links deep": (
+        lambda: [
+            _dir("a/b"),
+            _symlink("a/b/up", ".."),
+            _symlink("a/up", "b/up/.."),
+            _symlink("top", "a/up/.."),
+        ],
+        "'top'",
+    ),
+    "a hard link through a symlink": (
+        lambda: [_symlink("up", ".."), _hardlink("h", "up/secret")],
+        "'up'.*points outside the destination",
+    ),
+    "a hard link to a missing member": (
+        lambda: [_hardlink("h", "nowhere.txt")],
+        "'h'.*hard link to 'nowhere.txt'",
+    ),
     "a symlink replacing a folder": (
         lambda: [_dir("x"), _file("x/y"), _symlink("x", "x")],
         "'x'.*replaces an earlier member",
