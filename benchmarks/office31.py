@@ -65,7 +65,6 @@ line says why there is no PNG; without tqdm there is no progress bar.
 
 from __future__ import annotations
 
-import argparse
 import datetime
 import json
 import sys
@@ -75,6 +74,7 @@ HERE = Path(__file__).resolve().parent
 if str(HERE) not in sys.path:  # imported by path (the test) rather than run
     sys.path.insert(0, str(HERE))
 
+import _cli  # noqa: E402
 import _common  # noqa: E402
 import _grid  # noqa: E402
 import _suite  # noqa: E402
@@ -83,7 +83,6 @@ from _common import (  # noqa: E402
     fmt,
     fmt_ratio,
     fmt_seconds,
-    load_text,
     machine_info,
     markdown_table,
     package_versions,
@@ -150,10 +149,13 @@ there is no PNG; without tqdm there is no progress bar (python -m pip install -e
 # ============================================================================ arguments
 
 
-def parse_args(argv=None):
-    parser = argparse.ArgumentParser(
-        description=__doc__.split("\n\n")[0],
-        formatter_class=argparse.RawTextHelpFormatter,
+def build_parser():
+    parser = _cli.make_parser(
+        __doc__,
+        quick="smoke run (< 1 min): 1 to 3 tasks, seeds 0,1, small domains (Amazon 500 "
+        f"rows, synthetic {QUICK_SYNTHETIC_N})",
+        n_jobs_note="fit times are measured inside each cell: with N jobs on N busy cores "
+        "they include the contention",
         epilog=EPILOG,
     )
     parser.add_argument(
@@ -174,45 +176,26 @@ def parse_args(argv=None):
     parser.add_argument(
         "--decaf-layer",
         default="fc8",
-        help="array read from each DeCAF file (default fc8, the layer known to be in the "
-        "published archive; e.g. fc7 if present)",
+        help="array read from each DeCAF file (fc8 is the layer known to be in the "
+        "published\narchive; e.g. fc7 if present)",
     )
-    parser.add_argument("--tasks", help="comma-separated subset of the tasks (overrides --quick)")
     parser.add_argument(
-        "--labels-per-class", type=int, default=3, help="K labelled target rows per class (3)"
+        "--tasks", help="comma-separated subset of the tasks (default: all; overrides --quick)"
+    )
+    parser.add_argument(
+        "--labels-per-class", type=int, default=3, help="K labelled target rows per class"
     )
     parser.add_argument(
         "--seeds", help="comma-separated seeds of the few-label draws (default 0,1,2,3,4)"
     )
     parser.add_argument(
-        "--quick",
-        action="store_true",
-        help="smoke run (< 1 min): 1 to 3 tasks, seeds 0,1, small domains (Amazon 500 rows, "
-        f"synthetic {QUICK_SYNTHETIC_N})",
+        "--rows", type=int, help="subsample every domain to this many rows (default: all)"
     )
-    parser.add_argument("--peers", action="store_true", help="also run SKADA and ADAPT")
-    parser.add_argument("--n-jobs", type=int, default=1, help="parallel workers (1: sequential)")
-    parser.add_argument(
-        "--backend",
-        choices=_grid.BACKENDS,
-        default="joblib",
-        help="joblib: a pool of --n-jobs processes (loky); dask: a dask.distributed "
-        "LocalCluster of --n-jobs processes, or the cluster of --scheduler",
-    )
-    parser.add_argument(
-        "--scheduler", help="address of a running dask scheduler (implies --backend dask)"
-    )
-    parser.add_argument(
-        "--blas-threads",
-        type=int,
-        default=1,
-        help="BLAS/OpenMP threads inside every fit (1; 0 leaves them as they are)",
-    )
-    parser.add_argument("--rows", type=int, help="subsample every domain to this many rows")
-    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
-    parser.add_argument(
-        "--output", help="file stem under benchmarks/results/ (or a path: absolute, or with a /)"
-    )
+    return parser
+
+
+def parse_args(argv=None):
+    parser = build_parser()
     args = parser.parse_args(argv)
 
     args.dataset_given = args.dataset is not None
@@ -233,10 +216,7 @@ def parse_args(argv=None):
         args.seeds = list(QUICK_SEEDS if args.quick else range(5))
     if args.labels_per_class < 1:
         parser.error("--labels-per-class must be at least 1")
-    if args.n_jobs < 1:
-        parser.error("--n-jobs must be at least 1")
-    if args.scheduler:
-        args.backend = "dask"
+    _cli.finish(parser, args)
     if args.rows is None and args.quick:
         args.rows = QUICK_ROWS.get(args.dataset)
     args.n_synthetic = QUICK_SYNTHETIC_N if args.quick else None
@@ -528,36 +508,62 @@ def peers_table(summary, peers):
 # ============================================================================ printing
 
 
-def data_label(plan):
+def data_label(report):
     """The data of the run as the header and the table titles name it."""
-    args, d = plan["args"], plan["data_info"]
-    title = _suite.TITLES[args.dataset]
-    if args.dataset == "office31":
-        title += f", {args.feature.upper()}" + (
-            f" ({args.decaf_layer})" if args.feature == "decaf" else ""
+    dataset, d = report["dataset"], report["data"]
+    title = _suite.TITLES[dataset]
+    if dataset == "office31":
+        feature = report["feature"]
+        title += f", {feature.upper()}" + (
+            f" ({report['decaf_layer']})" if feature == "decaf" else ""
         )
-    if args.fallback:
+    if report.get("fallback_from"):
         title += ", the copy shipped with tlearn (offline fallback from Office-31)"
     elif d.get("source") == _suite.SHIPPED:
         title += ", the copy shipped with tlearn"
     return title
 
 
-def print_header(plan):
-    args, s, d = plan["args"], plan["settings"], plan["data_info"]
-    print(f"# tlearn on {data_label(plan)}: every method on every task\n")
-    if args.fallback:
-        print(
+def describe(plan):
+    """What the JSON report says of a run before any fit: data, settings, peers."""
+    args = plan["args"]
+    return {
+        "benchmark": "office31",
+        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "command": [sys.executable, *sys.argv],
+        "dataset": args.dataset,
+        "fallback_from": args.fallback["from"] if args.fallback else None,
+        "fallback_reason": args.fallback["reason"] if args.fallback else None,
+        "feature": args.feature if args.dataset == "office31" else None,
+        "decaf_layer": args.decaf_layer if args.feature == "decaf" else None,
+        "tasks": list(args.tasks),
+        "seeds": list(args.seeds),
+        "quick": args.quick,
+        "rows": args.rows,
+        "data": plan["data_info"],
+        "synthetic": _suite.SYNTHETIC if args.dataset == "synthetic" else None,
+        "settings": plan["settings"],
+        "peers": plan["peers"],
+        "peers_not_run": plan["peers_missing"],
+    }
+
+
+def header_text(report):
+    """The header of the output: data, tasks, protocol, libraries, hyper-parameters."""
+    s, d, tasks = report["settings"], report["data"], report["tasks"]
+    out = [f"# tlearn on {data_label(report)}: every method on every task\n"]
+    if report.get("fallback_from"):
+        out.append(
             "NOTE: the default data set, Office-31, could not be fetched; this run is on "
             "the Office-Caltech-10 SURF files shipped with tlearn (its offline default), "
-            "not on Office-31. Why: " + args.fallback["reason"] + "\n"
+            "not on Office-31. Why: " + report["fallback_reason"] + "\n"
         )
     if "files" in d:
-        print(f"Files: {d['files']}.")
-    print(f"Tasks ({len(args.tasks)}): {', '.join(args.tasks)}.")
-    if args.dataset == "synthetic":
-        syn = _suite.SYNTHETIC
-        print(
+        out.append(f"Files: {d['files']}.")
+    out.append(f"Tasks ({len(tasks)}): {', '.join(tasks)}.")
+    if report["dataset"] == "synthetic":
+        syn = report["synthetic"]
+        out.append(
             f"Synthetic tasks: make_domain_shift(shift, strength, n_source = n_target = "
             f"{d['rows_per_domain']}, n_features={syn['n_features']}, "
             f"n_classes={syn['n_classes']}, noise={syn['noise']}, random_state={syn['seed']}); "
@@ -566,78 +572,99 @@ def print_header(plan):
             + "."
         )
     else:
-        print(f"Rows per domain: {d['rows_per_domain']}.")
-    if args.rows:
-        print(f"Subsampled to {args.rows} rows per domain (seed 0): a smoke run, not the figures.")
-    print(f"Preprocessing: {d['preprocessing']}.")
-    print(
+        out.append(f"Rows per domain: {d['rows_per_domain']}.")
+    if report["rows"]:
+        out.append(
+            f"Subsampled to {report['rows']} rows per domain (seed 0): a smoke run, not the "
+            "figures."
+        )
+    out.append(f"Preprocessing: {d['preprocessing']}.")
+    out.append(
         f"Few-label protocol: {s['labels_per_class']} labelled target rows per class, seeds "
         f"{', '.join(map(str, s['seeds']))}. Split: {s['sources']['split']}."
     )
-    libs = ["tlearn", *plan["peers"]]
-    print(f"Libraries: {', '.join(libs)}.")
-    for peer, why in plan["peers_missing"].items():
-        print(f"Not run: {peer} ({why}).")
+    out.append(f"Libraries: {', '.join(['tlearn', *report['peers']])}.")
+    for peer, why in report["peers_not_run"].items():
+        out.append(f"Not run: {peer} ({why}).")
     src = s["sources"]
-    print("\n## Hyper-parameters (fixed in advance, or chosen without any target test label)\n")
-    print(f"- Learner: {s['classifier']}. C: {src['C']}.")
-    print(
+    out += [
+        "\n## Hyper-parameters (fixed in advance, or chosen without any target test label)\n",
+        f"- Learner: {s['classifier']}. C: {src['C']}.",
         f"- TCA: kernel {s['tca_kernel']}, n_components = {s['tca_n_components']}, mu = "
-        f"{s['tca_mu']:g}. Source: {src['tca']}."
-    )
-    print(f"- SA: n_components = {s['sa_n_components']}. Source: {src['sa']}.")
-    print(f"- CORAL: reg = {s['coral_reg']:g}. Source: {src['coral']}.")
-    print(f"- KMM: B = {s['kmm_B']:g}. {src['kmm']}.")
-    print(f"- TrAdaBoost: n_estimators = {s['tradaboost_n_estimators']}. {src['tradaboost']}.")
-    print(f"- target-only: {src['target_only']}.")
-    print(f"- SharedPriorLogisticRegression: {src['shared_prior']}.")
-    print(f"- Cross-validation inside the labelled target rows: {src['cv']}.")
-    if plan["peers"]:
-        print("\nThe peers, with the same settings:\n")
+        f"{s['tca_mu']:g}. Source: {src['tca']}.",
+        f"- SA: n_components = {s['sa_n_components']}. Source: {src['sa']}.",
+        f"- CORAL: reg = {s['coral_reg']:g}. Source: {src['coral']}.",
+        f"- KMM: B = {s['kmm_B']:g}. {src['kmm']}.",
+        f"- TrAdaBoost: n_estimators = {s['tradaboost_n_estimators']}. {src['tradaboost']}.",
+        f"- target-only: {src['target_only']}.",
+        f"- SharedPriorLogisticRegression: {src['shared_prior']}.",
+        f"- Cross-validation inside the labelled target rows: {src['cv']}.",
+    ]
+    if report["peers"]:
+        out.append("\nThe peers, with the same settings:\n")
         for name, text in s["peers"].items():
-            if name.split()[0] in plan["peers"] or name == "same for all":
-                print(f"- {name}: {text}.")
-    print()
+            if name.split()[0] in report["peers"] or name == "same for all":
+                out.append(f"- {name}: {text}.")
+    return "\n".join(out) + "\n"
 
 
-def print_results(plan, records, info, summary):
-    args = plan["args"]
-    tasks = args.tasks
-    print(
+def print_header(plan):
+    print(header_text(describe(plan)))
+
+
+def _nan(value):
+    return float("nan") if value is None else value
+
+
+def summary_of(report):
+    """``{(protocol, method, library): summary}`` from a report (live or read from JSON,
+    where NaN was written as null)."""
+    out = {}
+    for row in report["summary"]:
+        s = {k: v for k, v in row.items() if k not in ("protocol", "method", "library")}
+        for key in ("per_task_mean", "per_task_std"):
+            s[key] = {t: _nan(v) for t, v in s[key].items()}
+        for key in ("mean", "mean_std", "fit_seconds_total", "fit_seconds_median"):
+            s[key] = _nan(s[key])
+        out[(row["protocol"], row["method"], row["library"])] = s
+    return out
+
+
+def results_text(report):
+    """The tables of a finished run: accuracy, at a glance, the peers, notes, the run."""
+    tasks, seeds, info = report["tasks"], report["seeds"], report["run"]
+    summary, records = summary_of(report), report["records"]
+    out = [
         "C chosen by source cross-validation: "
-        + ", ".join(f"{k}: {v['C']:g}" for k, v in info["C_by_key"].items())
+        + ", ".join(f"{k}: {v['C']:g}" for k, v in report["source_C"].items())
         + " (the CV accuracy of every C is in the JSON).\n"
-    )
-    label = data_label(plan)
-    print(
+    ]
+    label = data_label(report)
+    out += [
         f"## Target accuracy (%) on {label}, tlearn and the baselines ({len(tasks)} tasks, "
-        f"{len(args.seeds)} seed(s))\n"
-    )
-    print(accuracy_table(summary, tasks))
-    print("\n" + legend(args.labels_per_class, len(args.seeds)) + "\n")
-    print(f"## At a glance ({label})\n")
-    print(glance_table(summary, tasks))
-    print(
+        f"{len(seeds)} seed(s))\n",
+        accuracy_table(summary, tasks),
+        "\n" + legend(report["settings"]["labels_per_class"], len(seeds)) + "\n",
+        f"## At a glance ({label})\n",
+        glance_table(summary, tasks),
         "\nFit time: the whole fit of the method, hyper-parameter cross-validation included "
         "(prediction excluded), wall clock inside the worker; with several jobs on a busy "
-        "machine it includes the contention.\n"
-    )
-    if plan["peers"]:
-        print("## tlearn beside the peers (same data, splits and settings)\n")
-        print(peers_table(summary, plan["peers"]))
-        print(
+        "machine it includes the contention.\n",
+    ]
+    if report["peers"]:
+        out += [
+            "## tlearn beside the peers (same data, splits and settings)\n",
+            peers_table(summary, report["peers"]),
             "\nAccuracy: the `mean` column of the table above for each library. Fit s: the "
-            "total over every task (and seed); (× tlearn): the peer's time over tlearn's.\n"
-        )
-        libraries = ["tlearn", *plan["peers"]]
-        print("### Per task, every library\n")
-        print(accuracy_table(summary, tasks, libraries=libraries))
-        print()
-    if args.dataset == "office-caltech10":
-        print("## Published figures (12-task means; other final classifiers than ours)\n")
+            "total over every task (and seed); (× tlearn): the peer's time over tlearn's.\n",
+            "### Per task, every library\n",
+            accuracy_table(summary, tasks, libraries=["tlearn", *report["peers"]]) + "\n",
+        ]
+    if report["dataset"] == "office-caltech10":
+        out.append("## Published figures (12-task means; other final classifiers than ours)\n")
         for (method, clf), (value, source) in PUBLISHED_OFFICE_CALTECH.items():
-            print(f"- {LABELS[method]} + {clf}: {value} ({source}).")
-        print(
+            out.append(f"- {LABELS[method]} + {clf}: {value} ({source}).")
+        out.append(
             "- These papers use 1-NN or a linear SVM as the final classifier and score the "
             "whole target domain; our unsupervised rows use the source-CV logistic regression "
             "(feature_office_caltech.py measures tlearn with 1-NN: 31.37, 43.61, 45.42).\n"
@@ -649,21 +676,46 @@ def print_results(plan, records, info, summary):
         for m in r["warnings"] + ([f"ERROR {r['error']}"] if r["error"] else []):
             notes.setdefault(who, {}).setdefault(m, []).append(where)
     if notes:
-        print("## Notes (warnings and errors, with the task/seed where they occurred)\n")
+        out.append("## Notes (warnings and errors, with the task/seed where they occurred)\n")
         for who, msgs in notes.items():
             for m, where in msgs.items():
                 shown = ", ".join(where[:6]) + (
                     f", ... ({len(where)} fits)" if len(where) > 6 else ""
                 )
-                print(f"- {who}: {m} [{shown}]")
-        print()
+                out.append(f"- {who}: {m} [{shown}]")
+        out.append("")
     backend = info["backend"] + (f", {info['scheduler']}" if "scheduler" in info else "")
     if "n_jobs" in info:
         backend += f", n_jobs={info['n_jobs']}"
-    print(
+    load = ", ".join(f"{x:.2f}" for x in report["machine"]["load_average"])
+    out.append(
         f"Run: {len(records)} fits on {backend}; grid {info['grid_seconds']:.1f} s wall, "
-        f"source C {info['source_C_seconds']:.1f} s. Machine: {load_text()}."
+        f"source C {info['source_C_seconds']:.1f} s. Machine: load average: {load}."
     )
+    return "\n".join(out)
+
+
+def render(report):
+    """The whole output of a run, from its report (``--render``, and the docs' pages)."""
+    return header_text(report) + "\n" + results_text(report)
+
+
+def finish_report(report, records, info, summary):
+    """``report`` (from :func:`describe`) with the results of the run added."""
+    versions = package_versions(
+        (*_common.DEFAULT_PACKAGES, "joblib", "dask", "distributed", "tqdm", "matplotlib")
+    )
+    report.update(
+        source_C=info["C_by_key"],
+        run={k: v for k, v in info.items() if k != "C_by_key"},
+        versions=versions,
+        machine=machine_info(),
+        summary=[
+            {"protocol": k[0], "method": k[1], "library": k[2], **v} for k, v in summary.items()
+        ],
+        records=records,
+    )
+    return report
 
 
 # ============================================================================ files
@@ -746,59 +798,37 @@ def output_stem(args):
     name = "office31" + (f"_{args.feature}" if args.dataset == "office31" else f"_{args.dataset}")
     if args.fallback:
         name = FALLBACK_STEM
-    full = len(args.tasks) == len(_suite.TASKS[args.dataset]) and not args.quick and not args.rows
-    return name if full else name + "_quick"
+    full = len(args.tasks) == len(_suite.TASKS[args.dataset]) and not args.rows
+    return _cli.output_stem(args, name, full)
 
 
-def write_outputs(plan, records, info, summary, stem):
-    args = plan["args"]
-    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+def chart_title(report):
+    title = f"tlearn on {_suite.TITLES[report['dataset']]}" + (
+        f" {report['feature'].upper()}" if report["dataset"] == "office31" else ""
+    )
+    if report.get("fallback_from"):
+        title += " (shipped copy: offline fallback, Office-31 unavailable)"
+    elif report["data"].get("source") == _suite.SHIPPED:
+        title += " (shipped copy)"
+    return title
+
+
+def plot_report(report, path):
+    """The accuracy chart of a report (live or read from JSON) as a PNG at ``path``."""
+    plot(summary_of(report), report["tasks"], path, chart_title(report))
+
+
+def write_outputs(report, stem):
+    """CSV, JSON and (with matplotlib) PNG of a finished run; the paths written."""
     rows = []
-    for r in records:
-        row = {**r, "dataset": args.dataset}
+    for r in report["records"]:
+        row = {**r, "dataset": report["dataset"]}
         row["chosen"] = json.dumps(r.get("chosen")) if r.get("chosen") else ""
         row["warnings"] = " | ".join(r["warnings"])
         rows.append(row)
-    write_csv(RESULTS_DIR / f"{stem}.csv", CSV_FIELDS, rows)
-    versions = package_versions(
-        (*_common.DEFAULT_PACKAGES, "joblib", "dask", "distributed", "tqdm", "matplotlib")
-    )
-    report = {
-        "benchmark": "office31",
-        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-        "command": [sys.executable, *sys.argv],
-        "dataset": args.dataset,
-        "fallback_from": args.fallback["from"] if args.fallback else None,
-        "fallback_reason": args.fallback["reason"] if args.fallback else None,
-        "feature": args.feature if args.dataset == "office31" else None,
-        "decaf_layer": args.decaf_layer if args.feature == "decaf" else None,
-        "tasks": list(args.tasks),
-        "seeds": list(args.seeds),
-        "quick": args.quick,
-        "rows": args.rows,
-        "data": plan["data_info"],
-        "synthetic": _suite.SYNTHETIC if args.dataset == "synthetic" else None,
-        "settings": plan["settings"],
-        "source_C": info["C_by_key"],
-        "peers": plan["peers"],
-        "peers_not_run": plan["peers_missing"],
-        "run": {k: v for k, v in info.items() if k != "C_by_key"},
-        "versions": versions,
-        "machine": machine_info(),
-        "summary": [
-            {"protocol": k[0], "method": k[1], "library": k[2], **v} for k, v in summary.items()
-        ],
-        "records": records,
-    }
-    write_json(RESULTS_DIR / f"{stem}.json", report)
-    title = f"tlearn on {_suite.TITLES[args.dataset]}" + (
-        f" {args.feature.upper()}" if args.dataset == "office31" else ""
-    )
-    if args.fallback:
-        title += " (shipped copy: offline fallback, Office-31 unavailable)"
-    elif plan["data_info"].get("source") == _suite.SHIPPED:
-        title += " (shipped copy)"
-    paths = [RESULTS_DIR / f"{stem}.{ext}" for ext in ("csv", "json")]
+    paths = [_cli.results_path(stem, f".{ext}", RESULTS_DIR) for ext in ("csv", "json")]
+    write_csv(paths[0], CSV_FIELDS, rows)
+    write_json(paths[1], report)
     try:
         import matplotlib  # noqa: F401
     except ImportError:
@@ -807,15 +837,16 @@ def write_outputs(plan, records, info, summary, stem):
             '(python -m pip install -e ".[benchmarks]").'
         )
         return paths
+    png = _cli.results_path(stem, ".png", RESULTS_DIR)
     try:
-        plot(summary, args.tasks, RESULTS_DIR / f"{stem}.png", title)
+        plot_report(report, png)
     except ImportError as exc:  # matplotlib there, but one of its parts or dependencies not
         print(
             f"office31.py: matplotlib could not be imported ({type(exc).__name__}: {exc}), so "
             'no PNG was written (python -m pip install -e ".[benchmarks]").'
         )
         return paths
-    return [*paths, RESULTS_DIR / f"{stem}.png"]
+    return [*paths, png]
 
 
 # ============================================================================ main
@@ -850,6 +881,10 @@ def fallback_line(args, reason):
 
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else list(argv)
+    args = parse_args(argv)
+    if args.render:
+        print(render(_cli.load_report(args.render, "office31")))
+        return
     try:
         plan = prepare(argv)
     except _suite.NoData as exc:
@@ -867,19 +902,14 @@ def main(argv=None):
             sys.exit(_suite.no_data_message(fb.dataset, fb.tasks, fb.feature, shipped_exc))
         plan["args"].fallback = {"from": "office31", "reason": reason}
     args = plan["args"]
-    if args.backend == "dask":
-        ok, why = _grid.dask_available()
-        if not ok:
-            sys.exit(
-                f"error: --backend dask needs dask.distributed ({why}). Install it with "
-                "`pip install 'dask[distributed]'` (or tlearn's `benchmarks` extra)."
-            )
-    print_header(plan)
+    report = describe(plan)
+    print(header_text(report))
     sys.stdout.flush()
     records, info = execute(plan)
     summary = summarise(records, args.tasks, args.seeds)
-    print_results(plan, records, info, summary)
-    paths = write_outputs(plan, records, info, summary, output_stem(args))
+    finish_report(report, records, info, summary)
+    print(results_text(report))
+    paths = write_outputs(report, output_stem(args))
     print(f"\nWrote {', '.join(str(p) for p in paths)}.")
 
 
