@@ -20,6 +20,8 @@ Where files come from
 
 Nothing is ever unpickled; downloads are written to a temporary file in the
 destination folder and renamed into place only once complete and verified.
+The download step is tlearn's own, not ``sklearn.datasets.fetch_file``, which
+has no timeout and no User-Agent of its own (docs/design.md, "Downloads").
 """
 
 from __future__ import annotations
