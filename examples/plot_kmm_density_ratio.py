@@ -71,7 +71,7 @@ for name, model in models.items():
 # -------------------------
 # Each dot is a source row. KMM's weights follow the ratio where the source
 # has rows; in the right tail, where few source rows stand in for many target
-# rows, they scatter (the bound ``B`` caps them, 1000 by default).
+# rows, they scatter (``max_weight`` caps them, 1000 by default).
 
 grid = np.linspace(x_source.min(), x_source.max(), 300)
 fig, ax = plt.subplots(figsize=(7, 4.4), layout="constrained")

@@ -7,11 +7,15 @@ format ``"{Class}: the parameter {name!r} must be {allowed}; got {value!r}."``.
 """
 
 import inspect
+import warnings
 from numbers import Integral, Real
 
 import numpy as np
 import pytest
+from numpy.testing import assert_array_equal
+from sklearn.base import clone
 from sklearn.linear_model import LogisticRegression, Ridge
+from sklearn.model_selection import GridSearchCV
 
 import tlearn._params as params_module
 import tlearn.base as base_module
@@ -22,9 +26,11 @@ from tlearn._params import (
     InstanceOf,
     Interval,
     Options,
+    Renamed,
     check_param,
     check_params,
     param_error,
+    param_value,
     validate_params,
 )
 from tlearn.base import BaseTransferEstimator
@@ -221,7 +227,7 @@ def test_data_dependent_checks_use_the_same_format():
     cases = [
         (feature.TCA(n_components=5), "TCA", "n_components"),
         (feature.SubspaceAlignment(n_components=4), "SubspaceAlignment", "n_components"),
-        (instance.KMM(B=0.5, eps=0.1), "KMM", "B"),
+        (instance.KMM(max_weight=0.5, eps=0.1), "KMM", "max_weight"),
         (parameter.SharedPriorLogisticRegression(source_weights=[1, 2]), None, "source_weights"),
         (parameter.SharedPriorLogisticRegression(prior={"coef": [1], "classes": [0, 1]}), None, ""),
     ]
@@ -295,3 +301,116 @@ def test_an_estimator_without_a_table_is_not_checked():
             self.anything = anything
 
     validate_params(Plain(anything=object()))
+
+
+# --- renamed parameters (deprecated for two minor releases) ----------------------------------
+
+# (class, old name, new name, a value that changes the fit here, settings, the fitted
+# attribute that shows it)
+RENAMES = [
+    (instance.KMM, "B", "max_weight", 1.5, {"gamma": 2.0}, "weights_"),
+    (
+        feature.SubspaceAlignment,
+        "gamma",
+        "bound_tolerance",
+        1e3,
+        {"n_components": "bound"},
+        "n_components_",
+    ),
+]
+RENAME_IDS = [f"{cls.__name__}-{old}" for cls, old, *_ in RENAMES]
+
+
+def test_every_rename_of_a_public_estimator_is_tested():
+    found = {
+        (cls.__name__, old, c.new_name, c.since, c.removed_in)
+        for cls in PUBLIC
+        for old, allowed in cls._parameter_constraints.items()
+        for c in allowed
+        if isinstance(c, Renamed)
+    }
+    assert found == {(cls.__name__, old, new, "0.1", "0.3") for cls, old, new, *_ in RENAMES}
+
+
+@pytest.mark.parametrize("cls, old, new, value, settings, attribute", RENAMES, ids=RENAME_IDS)
+def test_the_old_name_gives_the_same_fit_with_a_future_warning(
+    cls, old, new, value, settings, attribute
+):
+    X, y, sd = _data(False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the new name: no warning at all
+        new_fit = cls(**settings, **{new: value}).fit(X, y, sample_domain=sd)
+    default_fit = cls(**settings).fit(X, y, sample_domain=sd)
+    # the value matters here, so a fit that ignored the old name would differ
+    assert not np.array_equal(getattr(new_fit, attribute), getattr(default_fit, attribute))
+
+    model = cls(**settings, **{old: value})
+    default = inspect.signature(cls.__init__).parameters[new].default
+    assert model.get_params()[old] == value and model.get_params()[new] == default
+    assert param_value(model, new) == value
+    message = (
+        rf"^{cls.__name__}: the parameter '{old}' was renamed '{new}' in 0\.1 and will be "
+        rf"removed in 0\.3; use {new}={value!r}\.$"
+    )
+    with pytest.warns(FutureWarning, match=message) as record:
+        old_fit = model.fit(X, y, sample_domain=sd)
+    future = [w for w in record if issubclass(w.category, FutureWarning)]
+    assert len(future) == 1 and future[0].filename == __file__  # the caller's line
+    assert model.get_params()[old] == value  # stored untouched, not moved to the new name
+    assert_array_equal(getattr(old_fit, attribute), getattr(new_fit, attribute))
+    assert_array_equal(old_fit.predict(X), new_fit.predict(X))
+
+    # both names with the same value: that value, with the warning
+    with pytest.warns(FutureWarning, match=message):
+        both = cls(**settings, **{old: value, new: value}).fit(X, y, sample_domain=sd)
+    assert_array_equal(getattr(both, attribute), getattr(new_fit, attribute))
+
+
+@pytest.mark.parametrize("cls, old, new, value, settings, attribute", RENAMES, ids=RENAME_IDS)
+def test_both_names_with_different_values_is_an_error_before_the_data_are_read(
+    cls, old, new, value, settings, attribute
+):
+    model = cls(**settings, **{old: value, new: 2 * value})
+    message = (
+        rf"^{cls.__name__}: the parameter '{old}' must be left unset \('deprecated'\) when "
+        rf"'{new}' is given, as it was renamed '{new}' in 0\.1 \(here {new}={2 * value!r}, a "
+        rf"different value\); got {value!r}\.$"
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # raised before any warning
+        with pytest.raises(ValueError, match=message):
+            model.fit(None, None)
+
+
+@pytest.mark.parametrize("cls, old, new, value, settings, attribute", RENAMES, ids=RENAME_IDS)
+def test_the_old_name_survives_clone_and_set_params_and_is_not_shown_by_default(
+    cls, old, new, value, settings, attribute
+):
+    assert clone(cls(**{old: value})).get_params()[old] == value
+    assert cls().set_params(**{old: value}).get_params()[old] == value
+    assert cls().get_params()[old] == "deprecated"
+    assert old not in repr(cls()) and f"{old}={value!r}" in repr(cls(**{old: value}))
+    validate_params(cls())  # the default "deprecated" is valid, and quiet
+
+
+def test_a_search_over_the_new_name_is_quiet_and_uses_it():
+    X, y, sd = _data(False)
+    search = GridSearchCV(
+        instance.KMM(gamma=2.0), {"max_weight": [1.5, 1000.0]}, cv=2, error_score="raise"
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", FutureWarning)
+        search.fit(X, y, sample_domain=sd)
+    assert search.best_estimator_.weights_.max() <= search.best_params_["max_weight"]
+
+
+def test_the_renamed_marker_is_never_listed_in_a_message():
+    entry = [Renamed("new"), Interval(Real, 0, None, closed="neither"), None]
+    check_param("f", "old", "deprecated", entry)
+    with pytest.raises(ValueError) as info:
+        check_param("f", "old", -1.0, entry)
+    assert str(info.value) == (
+        "f: the parameter 'old' must be a real number in the range (0, inf) or None; got -1.0."
+    )
+    with pytest.raises(TypeError, match="got 'Deprecated'"):  # only the exact default
+        check_param("f", "old", "Deprecated", entry)

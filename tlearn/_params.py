@@ -31,6 +31,19 @@ A constraint is one of:
   :func:`sklearn.utils.check_random_state` accepts.
 - ``"array-like"``: a list, a tuple or an array (not a string).
 - ``callable``: any callable.
+- :class:`Renamed`: the default ``"deprecated"`` of a parameter's old name
+  while a rename is deprecated; the old name's own constraints follow it.
+
+A renamed parameter keeps its old name in ``__init__`` for two minor
+releases, with the default ``"deprecated"`` (meaning "not given"), and its
+table entry starts with ``Renamed(new_name)``::
+
+    "B": [Renamed("max_weight"), Interval(Real, 0, None, closed="neither")],
+
+:func:`validate_params` then checks the old value like any other, and when it
+was given emits a ``FutureWarning`` (pointing at the caller's line outside
+tlearn) or, if the new name was given a different value too, raises a
+``ValueError``; ``fit`` reads the value to use with :func:`param_value`.
 
 Parameters whose validity depends on the data (``n_components`` against the
 number of features, say) are checked later in ``fit``; :func:`param_error`
@@ -40,21 +53,30 @@ arguments of a plain function (``make_domain_shift``) against a table.
 This is the bottom layer: it imports no other tlearn module.
 """
 
+import inspect
 import numbers
+import os
+import warnings
 
 import numpy as np
 
 __all__ = [
+    "DEPRECATED",
     "Estimator",
     "HasMethods",
     "InstanceOf",
     "Interval",
     "Options",
+    "Renamed",
     "check_param",
     "check_params",
     "param_error",
+    "param_value",
     "validate_params",
 ]
+
+#: The default of a renamed parameter's old name: "not given".
+DEPRECATED = "deprecated"
 
 #: Longest representation of a value in an error message (longer ones are cut).
 _MAX_REPR = 200
@@ -275,6 +297,50 @@ class Estimator(_Constraint):
         return text if self.note is None else f"{text} ({self.note})"
 
 
+class Renamed(_Constraint):
+    """The old name of a renamed parameter: its default ``"deprecated"`` is allowed.
+
+    Put it first in the old name's table entry, before the old name's own
+    constraints. The value ``"deprecated"`` (the default, meaning "not
+    given") satisfies it; an error message never names it, so an invalid old
+    value reads as before the rename.
+
+    Parameters
+    ----------
+    new_name : str
+        The parameter's new name (a constructor parameter of its own, with the
+        old default).
+    since : str, default="0.1"
+        The release that renamed it.
+    removed_in : str, default="0.3"
+        The release that removes the old name (two minor releases later).
+
+    Examples
+    --------
+    >>> from numbers import Real
+    >>> entry = [Renamed("max_weight"), Interval(Real, 0, None, closed="neither")]
+    >>> check_param("KMM", "B", "deprecated", entry)
+    >>> check_param("KMM", "B", -1.0, entry)
+    Traceback (most recent call last):
+    ...
+    ValueError: KMM: the parameter 'B' must be a real number in the range (0, inf); got -1.0.
+    """
+
+    def __init__(self, new_name, *, since="0.1", removed_in="0.3"):
+        self.new_name, self.since, self.removed_in = new_name, since, removed_in
+
+    def is_satisfied_by(self, value):
+        return isinstance(value, str) and value == DEPRECATED
+
+    def __str__(self):
+        return f"{DEPRECATED!r} (renamed {self.new_name!r})"
+
+
+def _given(value):
+    """Whether an old name's value was given (it is not the default ``"deprecated"``)."""
+    return not (isinstance(value, str) and value == DEPRECATED)
+
+
 class _NoneConstraint(_Constraint):
     def is_satisfied_by(self, value):
         return value is None
@@ -340,9 +406,10 @@ def _make_constraints(constraints):
 
 
 def _describe(constraints):
-    """``"A, B or C"``, with None last."""
-    parts = [str(c) for c in constraints if not isinstance(c, _NoneConstraint)]
-    parts += ["None"] * any(isinstance(c, _NoneConstraint) for c in constraints)
+    """``"A, B or C"``, with None last (and a :class:`Renamed` marker never named)."""
+    shown = [c for c in constraints if not isinstance(c, Renamed)]
+    parts = [str(c) for c in shown if not isinstance(c, _NoneConstraint)]
+    parts += ["None"] * any(isinstance(c, _NoneConstraint) for c in shown)
     return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " or " + parts[-1]
 
 
@@ -444,16 +511,29 @@ def validate_params(estimator):
     without one (a user's subclass of a tlearn base class) is not checked.
     tlearn calls this once at the start of ``fit``, before the data are read
     (:meth:`tlearn.base.BaseTransferEstimator._check_domains` with
-    ``reset=True``).
+    ``reset=True``), and
+    :class:`~tlearn.model_selection.DomainStratifiedKFold` at the start of
+    ``split``.
+
+    A parameter given under its old name (:class:`Renamed`) is checked with
+    the old name's constraints, then gives a ``FutureWarning`` that names the
+    new one; given under both names with different values, a ``ValueError``.
 
     Parameters
     ----------
     estimator : estimator object
+        Or any object that stores its constructor parameters under their
+        names, as scikit-learn's cross-validators do.
 
     Raises
     ------
     TypeError, ValueError
         ``"{ClassName}: the parameter {name!r} must be {allowed}; got {value!r}."``
+
+    Warns
+    -----
+    FutureWarning
+        When a renamed parameter is given under its old name.
 
     Examples
     --------
@@ -466,4 +546,119 @@ def validate_params(estimator):
     constraints = getattr(type(estimator), "_parameter_constraints", None)
     if constraints is None:
         return
-    check_params(estimator, estimator.get_params(deep=False), constraints)
+    params = _init_params(estimator)
+    check_params(estimator, params, constraints)
+    for old, renamed in _renames(constraints):
+        if _given(params[old]):
+            _check_renamed(estimator, params, old, renamed)
+
+
+def _init_params(obj):
+    """The constructor parameters of ``obj``: ``get_params``, or read as it reads them.
+
+    A cross-validator (:class:`tlearn.model_selection.DomainStratifiedKFold`)
+    stores its parameters as an estimator does but has no ``get_params``.
+    """
+    if hasattr(obj, "get_params"):
+        return obj.get_params(deep=False)
+    kinds = (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD)
+    signature = inspect.signature(type(obj).__init__)
+    names = [p.name for p in list(signature.parameters.values())[1:] if p.kind not in kinds]
+    return {name: getattr(obj, name) for name in names}
+
+
+def _renames(constraints):
+    """``(old name, Renamed)`` of each renamed parameter of a table."""
+    for name, allowed in constraints.items():
+        for c in allowed:
+            if isinstance(c, Renamed):
+                yield name, c
+
+
+def _init_default(estimator, name):
+    return inspect.signature(type(estimator).__init__).parameters[name].default
+
+
+def _equal(a, b):
+    if a is b:
+        return True
+    try:
+        return bool(a == b)
+    except (TypeError, ValueError):  # arrays and other values without one truth value
+        return False
+
+
+def _check_renamed(estimator, params, old, renamed):
+    """The old name was given: a ``ValueError`` if the new one differs, else a ``FutureWarning``."""
+    new, value = renamed.new_name, params[old]
+    if not _equal(params[new], _init_default(estimator, new)) and not _equal(params[new], value):
+        raise param_error(
+            estimator,
+            old,
+            f"left unset ({DEPRECATED!r}) when {new!r} is given, as it was renamed {new!r} in "
+            f"{renamed.since} (here {new}={_short_repr(params[new])}, a different value)",
+            value,
+        )
+    warnings.warn(
+        f"{_owner_name(estimator)}: the parameter {old!r} was renamed {new!r} in "
+        f"{renamed.since} and will be removed in {renamed.removed_in}; use "
+        f"{new}={_short_repr(value)}.",
+        FutureWarning,
+        stacklevel=_caller_stacklevel(),
+    )
+
+
+def param_value(estimator, name):
+    """The value of parameter ``name`` that ``fit`` uses: its old name's, if that was given.
+
+    While a rename is deprecated (:class:`Renamed`), a value given under the
+    old name stands for the new one; :func:`validate_params` has warned about
+    it (or raised, when both names were given different values).
+
+    Parameters
+    ----------
+    estimator : estimator object
+    name : str
+        The parameter's current name.
+
+    Returns
+    -------
+    value : object
+
+    Examples
+    --------
+    >>> from tlearn.instance import KMM
+    >>> param_value(KMM(max_weight=5.0), "max_weight")
+    5.0
+    >>> param_value(KMM(B=5.0), "max_weight")  # the old name (fit warns)
+    5.0
+    """
+    constraints = getattr(type(estimator), "_parameter_constraints", None) or {}
+    for old, renamed in _renames(constraints):
+        if renamed.new_name == name and _given(getattr(estimator, old)):
+            return getattr(estimator, old)
+    return getattr(estimator, name)
+
+
+_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
+
+
+def _caller_stacklevel():
+    """The ``stacklevel`` that points a warning at the first frame outside tlearn.
+
+    Called by the function that calls :func:`warnings.warn`: a warning about a
+    user's argument names the user's line (or scikit-learn's, for a fit that a
+    Pipeline or a search makes), however deep in tlearn it is raised.
+    """
+    frame = inspect.currentframe()
+    frame = frame.f_back if frame is not None else None  # the function that warns: level 1
+    level = 1
+    try:
+        while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(
+            _PACKAGE_DIR
+        ):
+            frame = frame.f_back
+            level += 1
+    finally:
+        del frame
+    return level

@@ -69,20 +69,26 @@ def test_stability_bound_by_hand():
     n_min, B, delta = 100, 1.0, 0.1
     factor = (1 + np.sqrt(np.log(2 / delta) / 2)) * 16 * B / np.sqrt(n_min)
     thresholds = factor * np.arange(1, 4) ** 1.5
-    for gamma, expected in [
+    for tolerance, expected in [
         (thresholds[0] / 3 * 1.01, 1),
         (thresholds[1] / 2 * 1.01, 2),
         (thresholds[2] / 0.5 * 1.01, 3),
         (1e-9, 1),
     ]:
-        assert stability_bound_dimension(variances, n_min, B, delta, gamma) == expected
+        assert stability_bound_dimension(variances, n_min, B, delta, tolerance) == expected
+        assert (
+            stability_bound_dimension(variances, n_min, B, delta=delta, bound_tolerance=tolerance)
+            == expected
+        )
 
 
 def test_bound_chooses_a_dimension_and_more_tolerance_allows_more():
     Xs, ys, Xt = _domains(d=8)
     X, y, sd = stack_domains(Xs, ys, Xt)
     dims = [
-        SubspaceAlignment(n_components="bound", gamma=g).fit(X, y, sample_domain=sd).n_components_
+        SubspaceAlignment(n_components="bound", bound_tolerance=g)
+        .fit(X, y, sample_domain=sd)
+        .n_components_
         for g in (1e2, 1e3, 1e5, 1e7)
     ]
     assert dims == sorted(dims) and 1 <= dims[0] and dims[-1] <= 7
@@ -97,8 +103,11 @@ def test_bound_chooses_a_dimension_and_more_tolerance_allows_more():
         ({"n_components": 50}, ValueError, "'n_components' must be at most the rank"),
         ({"n_components": "bound", "delta": 2}, ValueError, r"'delta' .* range \(0, 1\); got 2"),
         ({"delta": 1}, ValueError, "'delta' must be"),
-        ({"gamma": np.inf}, ValueError, "'gamma' must be"),
-        ({"gamma": True}, TypeError, "'gamma' must be"),
+        ({"bound_tolerance": np.inf}, ValueError, "'bound_tolerance' must be"),
+        ({"bound_tolerance": True}, TypeError, "'bound_tolerance' must be"),
+        # the old name is checked as before the rename, and never lists "deprecated"
+        ({"gamma": 0.0}, ValueError, r"'gamma' must be a real number in the range \(0, inf\); "),
+        ({"gamma": "big"}, TypeError, r"'gamma' must be a real number in the range \(0, inf\); "),
     ],
 )
 def test_bad_parameters(params, error, match):

@@ -1,7 +1,7 @@
 """Kernel Mean Matching: the QP, its two solvers, the Nystrom path, and the estimator.
 
 Each numerical claim of ``tlearn/instance/_kmm.py`` has a test that fails on the
-wrong version: exact bounds (a solver that ignores ``B`` fails), the band,
+wrong version: exact bounds (a solver that ignores ``max_weight`` fails), the band,
 agreement of the default solver with cvxpy, the KKT conditions (a solver that
 stops early is shown to fail the same check), the density ratio under covariate
 shift, Nystrom with every row a landmark == dense, kernel parameters that reach
@@ -139,7 +139,10 @@ PROBLEMS = [
 def test_solvers_respect_the_constraints_and_agree_on_the_objective(seed, B, eps, active):
     X, y, sd = _problem(seed)
     n_s = int((sd > 0).sum())
-    fits = {s: KMM(B=B, eps=eps, solver=s).fit(X, y, sample_domain=sd) for s in ("gpcg", "cvxpy")}
+    fits = {
+        s: KMM(max_weight=B, eps=eps, solver=s).fit(X, y, sample_domain=sd)
+        for s in ("gpcg", "cvxpy")
+    }
     for solver, model in fits.items():
         w = model.weights_
         assert model.solver_ == f"{solver}-dense"
@@ -158,7 +161,7 @@ def test_solvers_respect_the_constraints_and_agree_on_the_objective(seed, B, eps
     assert f_fast == pytest.approx(0.5 * w @ K @ w - kappa @ w, rel=1e-12)
 
 
-def test_bound_B_binds_exactly_and_is_needed():
+def test_max_weight_binds_exactly_and_is_needed():
     # the target sits on a few of the source rows: the unconstrained weights are large
     rng = np.random.default_rng(0)
     Xs = np.linspace(-3, 3, 60)[:, None]
@@ -166,9 +169,9 @@ def test_bound_B_binds_exactly_and_is_needed():
     X, sd = np.vstack([Xs, Xt]), np.r_[np.ones(60, int), -2 * np.ones(50, int)]
     y = np.r_[(Xs[:, 0] > 0).astype(int), -np.ones(50, int)]
     B = 5.0
-    free = KMM(B=1e6, gamma=2.0).fit(X, y, sample_domain=sd)
+    free = KMM(max_weight=1e6, gamma=2.0).fit(X, y, sample_domain=sd)
     assert free.weights_.max() > 3 * B  # what the bound has to stop
-    bound = KMM(B=B, gamma=2.0).fit(X, y, sample_domain=sd)
+    bound = KMM(max_weight=B, gamma=2.0).fit(X, y, sample_domain=sd)
     w = bound.weights_
     assert w.max() == B and np.sum(w == B) >= 2  # active, exactly
     assert np.all(w <= B)
@@ -185,7 +188,7 @@ def _band(model):
 def test_kkt_conditions_hold_and_an_early_stop_fails_them():
     X, y, sd = _problem(1, n_s=150, n_t=120)
     B = 4.0
-    model = KMM(B=B, eps=0.01, gamma=0.3).fit(X, y, sample_domain=sd)
+    model = KMM(max_weight=B, eps=0.01, gamma=0.3).fit(X, y, sample_domain=sd)
     K, kappa = _terms(X, sd, 0.3)
     lo, hi = _band(model)
     w = model.weights_
@@ -198,7 +201,7 @@ def test_kkt_conditions_hold_and_an_early_stop_fails_them():
     assert _kkt_violation(early.weights, K, kappa, B, lo, hi) > 1e-3
     assert early.objective > model.objective_
     with pytest.warns(ConvergenceWarning, match="max_iter=5"):
-        KMM(B=B, eps=0.01, gamma=0.3, max_iter=5).fit(X, y, sample_domain=sd)
+        KMM(max_weight=B, eps=0.01, gamma=0.3, max_iter=5).fit(X, y, sample_domain=sd)
 
 
 def test_kkt_residual_is_zero_exactly_at_the_solution():
@@ -232,7 +235,7 @@ def test_weights_follow_the_density_ratio_under_covariate_shift():
 
 def test_nystrom_with_every_row_a_landmark_equals_dense():
     X, y, sd = _problem(5, n_s=40, n_t=30, d=4)
-    params = dict(B=3.0, eps=0.1, gamma=0.2, tol=1e-10, random_state=0)
+    params = dict(max_weight=3.0, eps=0.1, gamma=0.2, tol=1e-10, random_state=0)
     dense = KMM(**params).fit(X, y, sample_domain=sd)
     nystrom = KMM(n_landmarks=70, **params).fit(X, y, sample_domain=sd)
     assert dense.solver_ == "gpcg-dense" and nystrom.solver_ == "gpcg-nystrom"
@@ -252,7 +255,7 @@ def test_few_landmarks_solve_one_problem_over_all_rows(monkeypatch):
     monkeypatch.setattr(kmm_module, "DENSE_MAX_SOURCE", 50)
     monkeypatch.setattr(kmm_module, "DEFAULT_LANDMARKS", 30)
     X, y, sd = _problem(6, n_s=200, n_t=150)
-    model = KMM(B=10.0, random_state=0).fit(X, y, sample_domain=sd)
+    model = KMM(max_weight=10.0, random_state=0).fit(X, y, sample_domain=sd)
     assert model.solver_ == "gpcg-nystrom" and model.n_landmarks_ == 30
     assert model.weights_.shape == (200,) and model.weights_.max() <= 10.0
     # the approximate solution is close in the exact objective
@@ -332,7 +335,7 @@ def test_median_heuristic_subsample_is_seeded_and_leaves_the_global_rng(monkeypa
 )
 def test_kernel_parameters_reach_the_kernel(params, gram):
     X, y, sd = _problem(8, n_s=60, n_t=50)
-    model = KMM(B=5.0, **params).fit(X, y, sample_domain=sd)
+    model = KMM(max_weight=5.0, **params).fit(X, y, sample_domain=sd)
     K, kappa = kmm_dense_terms(X[sd > 0], X[sd < 0], gram)
     lo, hi = _band(model)
     expected = kmm_gpcg(kappa, 5.0, lo, hi, K=K)
@@ -351,7 +354,7 @@ def test_kernel_width_changes_the_weights():
 
 def test_estimator_is_fitted_with_the_weights():
     X, y, sd = _problem(9)
-    model = KMM(LogisticRegression(C=0.5), B=5.0).fit(X, y, sample_domain=sd)
+    model = KMM(LogisticRegression(C=0.5), max_weight=5.0).fit(X, y, sample_domain=sd)
     source = sd > 0
     by_hand = LogisticRegression(C=0.5).fit(X[source], y[source], sample_weight=model.weights_)
     assert_allclose(model.estimator_.coef_, by_hand.coef_, rtol=1e-10)
@@ -362,7 +365,7 @@ def test_estimator_is_fitted_with_the_weights():
     # labelled target rows weigh 1 and do not enter the QP as source rows
     rng = np.random.default_rng(0)
     yr = X[:, 0] + rng.normal(size=len(X))
-    labelled = KMM(Ridge(), B=5.0).fit(X, yr, sample_domain=sd)
+    labelled = KMM(Ridge(), max_weight=5.0).fit(X, yr, sample_domain=sd)
     assert labelled.weights_.shape == (source.sum(),)
     w = np.r_[labelled.weights_, np.ones((~source).sum())]
     assert_allclose(labelled.estimator_.coef_, Ridge().fit(X, yr, sample_weight=w).coef_)
@@ -388,8 +391,8 @@ def test_no_target_rows_is_an_error():
 @pytest.mark.parametrize(
     "params, name",
     [
-        (dict(B=0.0), "B"),
-        (dict(B=np.inf), "B"),
+        (dict(max_weight=0.0), "max_weight"),
+        (dict(max_weight=np.inf), "max_weight"),
         (dict(eps=-0.1), "eps"),
         (dict(solver="newton"), "solver"),
         (dict(max_iter=0), "max_iter"),
@@ -398,7 +401,7 @@ def test_no_target_rows_is_an_error():
         (dict(kernel="sigmoid"), "kernel"),
         (dict(gamma=-1.0), "gamma"),
         (dict(kernel_params={"gamma": 1.0}), "kernel_params"),
-        (dict(B=0.5, eps=0.1), "eps"),  # infeasible: sum(b) >= 0.9 n_s > B n_s
+        (dict(max_weight=0.5, eps=0.1), "eps"),  # infeasible: sum(b) >= 0.9 n_s > max_weight n_s
     ],
 )
 def test_invalid_parameters_are_named(params, name):

@@ -5,7 +5,7 @@ from numbers import Integral, Real
 import numpy as np
 from scipy import linalg
 
-from .._params import Estimator, Interval, Options, param_error
+from .._params import DEPRECATED, Estimator, Interval, Options, Renamed, param_error, param_value
 from ..base import BaseFeatureTransfer
 
 __all__ = ["SubspaceAlignment", "pca_basis", "stability_bound_dimension"]
@@ -52,12 +52,13 @@ def pca_basis(X, n_components):
     return mean, basis, squares / max(n_samples - 1, 1)
 
 
-def stability_bound_dimension(variances, n_min, norm_bound, delta=0.1, gamma=1e5):
+def stability_bound_dimension(variances, n_min, norm_bound, delta=0.1, bound_tolerance=1e5):
     """Largest subspace dimension allowed by SA's stability bound.
 
     Fernando et al. (2013, Theorem 1) bound the deviation of the sample
-    alignment from the true one; keeping it within ``gamma`` with
-    probability ``1 - delta`` allows a dimension ``d`` when
+    alignment from the true one; keeping it within :math:`\\gamma`
+    (``bound_tolerance``) with probability :math:`1 - \\delta` (``delta``)
+    allows a dimension ``d`` when
 
     .. math::
 
@@ -80,9 +81,9 @@ def stability_bound_dimension(variances, n_min, norm_bound, delta=0.1, gamma=1e5
     norm_bound : float
         :math:`B`, the largest row norm.
     delta : float, default=0.1
-        Confidence parameter.
-    gamma : float, default=1e5
-        Tolerated deviation.
+        :math:`\\delta`: the bound holds with probability :math:`1 - \\delta`.
+    bound_tolerance : float, default=1e5
+        :math:`\\gamma`, the tolerated deviation of the alignment.
 
     Returns
     -------
@@ -92,7 +93,7 @@ def stability_bound_dimension(variances, n_min, norm_bound, delta=0.1, gamma=1e5
     gaps = np.min([v[: length - 1] - v[1:length] for v in variances], axis=0)
     d = np.arange(1, length)
     threshold = (1 + np.sqrt(np.log(2 / delta) / 2)) * 16 * d**1.5 * norm_bound
-    threshold /= gamma * np.sqrt(n_min)
+    threshold /= bound_tolerance * np.sqrt(n_min)
     allowed = np.flatnonzero(gaps >= threshold)
     return int(d[allowed[-1]]) if allowed.size else 1
 
@@ -121,10 +122,16 @@ class SubspaceAlignment(BaseFeatureTransfer):
         Dimension of the subspaces; ``"bound"`` chooses it with the paper's
         stability bound (see :func:`stability_bound_dimension`).
     delta : float, default=0.1
-        Confidence of the stability bound (used with ``n_components="bound"``).
-    gamma : float, default=1e5
-        Tolerated deviation of the stability bound (used with
-        ``n_components="bound"``).
+        Confidence of the stability bound: it holds with probability
+        ``1 - delta`` (used with ``n_components="bound"``).
+    bound_tolerance : float, default=1e5
+        Tolerated deviation of the alignment in the stability bound, the
+        paper's :math:`\\gamma` (used with ``n_components="bound"``).
+    gamma : float, default="deprecated"
+        The old name of ``bound_tolerance``: renamed in 0.1 (in tlearn
+        ``gamma`` is always a kernel coefficient), removed in 0.3. Given, it is
+        used as ``bound_tolerance`` with a ``FutureWarning``; given together
+        with a different ``bound_tolerance``, a ``ValueError``.
 
     Attributes
     ----------
@@ -188,13 +195,17 @@ class SubspaceAlignment(BaseFeatureTransfer):
         "estimator": [Estimator(), None],
         "n_components": [Interval(Integral, 1, None, closed="left"), Options(("bound",))],
         "delta": [Interval(Real, 0, 1, closed="neither")],
-        "gamma": [Interval(Real, 0, None, closed="neither")],
+        "bound_tolerance": [Interval(Real, 0, None, closed="neither")],
+        "gamma": [Renamed("bound_tolerance"), Interval(Real, 0, None, closed="neither")],
     }
 
-    def __init__(self, estimator=None, *, n_components=20, delta=0.1, gamma=1e5):
+    def __init__(
+        self, estimator=None, *, n_components=20, delta=0.1, bound_tolerance=1e5, gamma=DEPRECATED
+    ):
         self.estimator = estimator
         self.n_components = n_components
         self.delta = delta
+        self.bound_tolerance = bound_tolerance
         self.gamma = gamma
 
     def _check_n_components(self, n_max):
@@ -227,7 +238,7 @@ class SubspaceAlignment(BaseFeatureTransfer):
                 min(D.shape[0] for D in domains),
                 norm_bound,
                 self.delta,
-                self.gamma,
+                param_value(self, "bound_tolerance"),
             )
             fits = [(mean, basis[:, :n_components], v) for mean, basis, v in fits]
         self.n_components_ = n_components

@@ -5,8 +5,8 @@ The math lives in plain functions that the tests call directly:
 - :func:`median_heuristic_gamma` (from :mod:`tlearn._kernels`): the default
   kernel width;
 - :func:`default_eps`, :func:`project_box_band`: the feasible set
-  :math:`\{0 \le b \le B,\ |\sum_i b_i - n_s| \le n_s \epsilon\}` and the exact
-  Euclidean projection onto it;
+  :math:`\{0 \le b \le B,\ |\sum_i b_i - n_s| \le n_s \epsilon\}` (:math:`B` is
+  ``max_weight``) and the exact Euclidean projection onto it;
 - :func:`kmm_dense_terms`, :func:`kmm_nystrom_terms`: the quadratic and linear
   terms of the QP, exact (``n_s x n_s``) or through a Nystrom factor
   (``n_s x r``);
@@ -39,7 +39,7 @@ from .._kernels import (
 )
 from .._kernels import block_rows as _block_rows
 from .._kernels import random_state_or_fresh as _rng
-from .._params import Estimator, Interval, Options, param_error
+from .._params import DEPRECATED, Estimator, Interval, Options, Renamed, param_error, param_value
 from ..base import BaseInstanceTransfer
 
 __all__ = [
@@ -89,7 +89,7 @@ def default_eps(n_source):
     return float((root - 1.0) / root)
 
 
-def project_box_band(v, B, lo, hi):
+def project_box_band(v, max_weight, lo, hi):
     r"""Euclidean projection of ``v`` onto :math:`\{0 \le b \le B,\ lo \le \sum b \le hi\}`.
 
     The projection is :math:`b = \operatorname{clip}(v - t, 0, B)` for a scalar
@@ -108,10 +108,10 @@ def project_box_band(v, B, lo, hi):
     Parameters
     ----------
     v : ndarray of shape (n,)
-    B : float
-        Positive upper bound.
+    max_weight : float
+        :math:`B`, the positive upper bound of every coordinate.
     lo, hi : float
-        Band of the sum, ``lo <= hi`` and ``lo <= n * B`` (else the set is empty).
+        Band of the sum, ``lo <= hi`` and ``lo <= n * max_weight`` (else the set is empty).
 
     Returns
     -------
@@ -126,6 +126,7 @@ def project_box_band(v, B, lo, hi):
     array([1.75, 0.25, 0.  ])
     """
     v = np.asarray(v, dtype=np.float64)
+    B = max_weight  # the paper's symbol, as in the formulas above
     z = np.clip(v, 0.0, B)
     s = z.sum()
     if lo <= s <= hi:
@@ -159,15 +160,16 @@ def project_box_band(v, B, lo, hi):
     return np.clip(v - t, 0.0, B)
 
 
-def _check_feasible(owner, n_source, B, lo, hi):
-    """The constraints have a solution: ``n_s * (1 - eps) <= n_s * B``."""
-    if not lo <= n_source * B:
+def _check_feasible(owner, n_source, max_weight, lo, hi):
+    """The constraints have a solution: ``n_s * (1 - eps) <= n_s * max_weight``."""
+    if not lo <= n_source * max_weight:
         raise param_error(
             owner,
-            "B",
+            "max_weight",
             f"at least 1 - eps = {lo / n_source:g} (sum(b) >= n_s * (1 - eps) = {lo:g} but "
-            f"n_s * B = {n_source * B:g}: the KMM constraints are infeasible; raise B or eps)",
-            B,
+            f"n_s * max_weight = {n_source * max_weight:g}: the KMM constraints are "
+            "infeasible; raise max_weight or eps)",
+            max_weight,
         )
 
 
@@ -281,7 +283,7 @@ def kmm_objective(b, kappa, *, K=None, factor=None):
     return float(0.5 * b @ matvec(b) - kappa @ b)
 
 
-def kkt_residual(b, grad, lipschitz, B, lo, hi):
+def kkt_residual(b, grad, lipschitz, max_weight, lo, hi):
     r"""Optimality measure :math:`\lVert b - P(b - \nabla f(b)/L) \rVert_\infty`.
 
     :math:`P` is :func:`project_box_band`. It is zero exactly at the
@@ -294,13 +296,15 @@ def kkt_residual(b, grad, lipschitz, B, lo, hi):
         A feasible point and :math:`\nabla f(b) = K b - \kappa`.
     lipschitz : float
         :math:`L`, the largest eigenvalue of :math:`K` (or a bound on it).
-    B, lo, hi : float
+    max_weight, lo, hi : float
+        The feasible set, as in :func:`project_box_band`.
 
     Returns
     -------
     residual : float
     """
-    return float(np.max(np.abs(b - project_box_band(b - grad / lipschitz, B, lo, hi)), initial=0))
+    step = project_box_band(b - grad / lipschitz, max_weight, lo, hi)
+    return float(np.max(np.abs(b - step), initial=0))
 
 
 def _lambda_max(matvec, n, trace):
@@ -333,14 +337,15 @@ class KMMSolution(NamedTuple):
 # --- the default solver -----------------------------------------------------------------------
 
 
-def kmm_gpcg(kappa, B, lo, hi, *, K=None, factor=None, max_iter=10_000, tol=1e-6):
+def kmm_gpcg(kappa, max_weight, lo, hi, *, K=None, factor=None, max_iter=10_000, tol=1e-6):
     r"""Solve the KMM QP by projected gradient + conjugate gradients (GPCG).
 
     Minimises :math:`f(b) = \frac12 b^\top K b - \kappa^\top b` over
-    :math:`C = \{0 \le b \le B,\ lo \le \sum_i b_i \le hi\}`, with ``K``
-    either dense or given as ``factor`` (:math:`K = \Phi\Phi^\top`); only
-    products :math:`K x` are used. The method is that of Moré and Toraldo
-    (1991) for bound-constrained QPs, with the band as one more constraint:
+    :math:`C = \{0 \le b \le B,\ lo \le \sum_i b_i \le hi\}` (:math:`B` =
+    ``max_weight``), with ``K`` either dense or given as ``factor``
+    (:math:`K = \Phi\Phi^\top`); only products :math:`K x` are used. The
+    method is that of Moré and Toraldo (1991) for bound-constrained QPs, with
+    the band as one more constraint:
 
     1. *Projected-gradient phase.* Steps
        :math:`b^+ = P(b - \alpha \nabla f(b))` (:math:`P` the exact
@@ -350,7 +355,7 @@ def kmm_gpcg(kappa, B, lo, hi, *, K=None, factor=None, max_iter=10_000, tol=1e-6
        :math:`f(b^+) \le f(b) + 0.01\, \nabla f(b)^\top (b^+ - b)`; otherwise
        the exact minimiser of :math:`f` on the segment :math:`[b, b^+]`
        (feasible, by convexity) is taken. The phase ends when a step leaves
-       the active set (coordinates at 0 or at ``B``, the sum at a band edge)
+       the active set (coordinates at 0 or at :math:`B`, the sum at a band edge)
        unchanged, gains less than 0.1 times the phase's best gain, or after
        50 steps.
     2. *Face phase.* Conjugate gradients on the free coordinates of ``b``
@@ -376,7 +381,8 @@ def kmm_gpcg(kappa, B, lo, hi, *, K=None, factor=None, max_iter=10_000, tol=1e-6
     Parameters
     ----------
     kappa : ndarray of shape (n,)
-    B : float
+    max_weight : float
+        :math:`B`, the upper bound of every weight.
     lo, hi : float
         Band of :math:`\sum_i b_i`.
     K : ndarray of shape (n, n), default=None
@@ -401,6 +407,7 @@ def kmm_gpcg(kappa, B, lo, hi, *, K=None, factor=None, max_iter=10_000, tol=1e-6
        1(1):93-113, 1991.
     """
     kappa = np.asarray(kappa, dtype=np.float64)
+    B = max_weight  # the paper's symbol, as in the formulas above
     n, matvec = _operator(K, factor)
     n_iter = 0
 
@@ -566,7 +573,7 @@ def kmm_gpcg(kappa, B, lo, hi, *, K=None, factor=None, max_iter=10_000, tol=1e-6
 # --- cvxpy ------------------------------------------------------------------------------------
 
 
-def kmm_cvxpy(kappa, B, lo, hi, *, K=None, factor=None, max_iter=1000):
+def kmm_cvxpy(kappa, max_weight, lo, hi, *, K=None, factor=None, max_iter=1000):
     r"""Solve the KMM QP with cvxpy (Clarabel, else OSQP) at tight tolerances.
 
     cvxpy is imported here, not when tlearn is imported. The quadratic term
@@ -582,7 +589,8 @@ def kmm_cvxpy(kappa, B, lo, hi, *, K=None, factor=None, max_iter=1000):
     Parameters
     ----------
     kappa : ndarray of shape (n,)
-    B, lo, hi : float
+    max_weight, lo, hi : float
+        The feasible set, as in :func:`kmm_gpcg`.
     K : ndarray of shape (n, n), default=None
     factor : ndarray of shape (n, r), default=None
         Exactly one of ``K`` and ``factor``.
@@ -606,7 +614,8 @@ def kmm_cvxpy(kappa, B, lo, hi, *, K=None, factor=None, max_iter=1000):
         quad = cp.sum_squares(factor.T @ b)
     total = cp.sum(b)
     problem = cp.Problem(
-        cp.Minimize(0.5 * quad - kappa @ b), [b >= 0, b <= B, total >= lo, total <= hi]
+        cp.Minimize(0.5 * quad - kappa @ b),
+        [b >= 0, b <= max_weight, total >= lo, total <= hi],
     )
     installed = cp.installed_solvers()
     if "CLARABEL" in installed:
@@ -630,7 +639,7 @@ def kmm_cvxpy(kappa, B, lo, hi, *, K=None, factor=None, max_iter=1000):
             ConvergenceWarning,
             stacklevel=2,
         )
-    weights = project_box_band(np.asarray(b.value, dtype=np.float64), B, lo, hi)
+    weights = project_box_band(np.asarray(b.value, dtype=np.float64), max_weight, lo, hi)
     n_iter = problem.solver_stats.num_iters
     return KMMSolution(
         weights,
@@ -679,12 +688,13 @@ class KMM(BaseInstanceTransfer):
         Constant term of the poly kernel.
     kernel_params : dict, default=None
         Keyword arguments of a callable kernel.
-    B : float, default=1000.0
-        Upper bound of every weight. It holds exactly.
+    max_weight : float, default=1000.0
+        Upper bound :math:`B` of every weight (the paper's box
+        :math:`0 \le b_i \le B`). It holds exactly.
     eps : float, default=None
         Band of the weight sum, :math:`|\sum_i b_i - n_s| \le n_s \epsilon`;
         ``None`` means the paper's :math:`(\sqrt{n_s} - 1)/\sqrt{n_s}`.
-        Needs :math:`B \ge 1 - \epsilon` (else no feasible weights).
+        Needs ``max_weight`` :math:`\ge 1 - \epsilon` (else no feasible weights).
     solver : {"auto", "gpcg", "cvxpy"}, default="auto"
         ``"gpcg"`` (and ``"auto"``): projected gradient + conjugate gradients
         on the faces (:func:`kmm_gpcg`), matrix-free, exact bounds.
@@ -710,6 +720,10 @@ class KMM(BaseInstanceTransfer):
     random_state : int, RandomState instance or None, default=None
         Seeds the landmark draw and the median heuristic's subsample. ``None``
         draws fresh seeds (never from numpy's global generator).
+    B : float, default="deprecated"
+        The old name of ``max_weight``: renamed in 0.1, removed in 0.3. Given,
+        it is used as ``max_weight`` with a ``FutureWarning``; given together
+        with a different ``max_weight``, a ``ValueError``.
 
     Attributes
     ----------
@@ -763,7 +777,8 @@ class KMM(BaseInstanceTransfer):
         \quad\text{subject to}\quad 0 \le b_i \le B,\quad
         \Bigl|\sum_{i} b_i - n_s\Bigr| \le n_s \epsilon,
 
-    which is :math:`\frac{n_s^2}{2}` times the squared distance between
+    with :math:`B` = ``max_weight`` and :math:`\epsilon` = ``eps``, which is
+    :math:`\frac{n_s^2}{2}` times the squared distance between
     :math:`\frac{1}{n_s}\sum_i b_i \phi(x^s_i)` and
     :math:`\frac{1}{n_t}\sum_j \phi(x^t_j)` in feature space, minus a
     constant. The bounds hold exactly in ``weights_`` (both solvers end with
@@ -800,7 +815,7 @@ class KMM(BaseInstanceTransfer):
       The linear term uses the Nystrom kernel too, not the exact
       :math:`\kappa`: the exact one has a component outside the range of
       :math:`\Phi_s`, a linear term with no curvature against it that would
-      push weights to 0 or ``B`` because of the approximation alone.
+      push weights to 0 or ``max_weight`` because of the approximation alone.
     - The rows are never split into independent smaller problems: every
       path solves the one QP over all source rows.
 
@@ -821,7 +836,7 @@ class KMM(BaseInstanceTransfer):
     >>> from tlearn.datasets import make_domain_shift
     >>> from tlearn.instance import KMM
     >>> X, y, sample_domain = make_domain_shift("covariate", n_features=5, random_state=0)
-    >>> model = KMM(LogisticRegression(), B=10.0, random_state=0)
+    >>> model = KMM(LogisticRegression(), max_weight=10.0, random_state=0)
     >>> model = model.fit(X, y, sample_domain=sample_domain)
     >>> model.solver_, model.weights_.shape
     ('gpcg-dense', (500,))
@@ -835,13 +850,14 @@ class KMM(BaseInstanceTransfer):
     _parameter_constraints = {
         "estimator": [Estimator(), None],
         **KERNEL_PARAMETER_CONSTRAINTS,
-        "B": [Interval(Real, 0, None, closed="neither")],
+        "max_weight": [Interval(Real, 0, None, closed="neither")],
         "eps": [Interval(Real, 0, None, closed="left"), None],
         "solver": [Options(_SOLVERS)],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "tol": [Interval(Real, 0, None, closed="left")],
         "n_landmarks": [Interval(Integral, 2, None, closed="left"), None],
         "random_state": ["random_state"],
+        "B": [Renamed("max_weight"), Interval(Real, 0, None, closed="neither")],
     }
 
     def __init__(
@@ -853,13 +869,14 @@ class KMM(BaseInstanceTransfer):
         degree=3,
         coef0=1,
         kernel_params=None,
-        B=1000.0,
+        max_weight=1000.0,
         eps=None,
         solver="auto",
         max_iter=10_000,
         tol=1e-6,
         n_landmarks=None,
         random_state=None,
+        B=DEPRECATED,
     ):
         self.estimator = estimator
         self.kernel = kernel
@@ -867,13 +884,14 @@ class KMM(BaseInstanceTransfer):
         self.degree = degree
         self.coef0 = coef0
         self.kernel_params = kernel_params
-        self.B = B
+        self.max_weight = max_weight
         self.eps = eps
         self.solver = solver
         self.max_iter = max_iter
         self.tol = tol
         self.n_landmarks = n_landmarks
         self.random_state = random_state
+        self.B = B
 
     def _gram(self, X, Y):
         return estimator_gram(self, X, Y)
@@ -899,9 +917,9 @@ class KMM(BaseInstanceTransfer):
             )
 
         self.eps_ = default_eps(n_s) if self.eps is None else float(self.eps)
-        B = float(self.B)
+        max_weight = float(param_value(self, "max_weight"))
         lo, hi = n_s * (1.0 - self.eps_), n_s * (1.0 + self.eps_)
-        _check_feasible(self, n_s, B, lo, hi)
+        _check_feasible(self, n_s, max_weight, lo, hi)
 
         m = self.n_landmarks
         if m is None and n_s > DENSE_MAX_SOURCE:
@@ -927,9 +945,11 @@ class KMM(BaseInstanceTransfer):
 
         solver = "gpcg" if self.solver == "auto" else self.solver
         if solver == "cvxpy":
-            solution = kmm_cvxpy(kappa, B, lo, hi, max_iter=self.max_iter, **terms)
+            solution = kmm_cvxpy(kappa, max_weight, lo, hi, max_iter=self.max_iter, **terms)
         else:
-            solution = kmm_gpcg(kappa, B, lo, hi, max_iter=self.max_iter, tol=self.tol, **terms)
+            solution = kmm_gpcg(
+                kappa, max_weight, lo, hi, max_iter=self.max_iter, tol=self.tol, **terms
+            )
             if not solution.converged:
                 warnings.warn(
                     f"KMM's solver stopped after max_iter={self.max_iter} products with the "
