@@ -7,7 +7,9 @@ and on (``sample_domain`` routed as metadata). Small subclasses exercise the
 base class of each family.
 """
 
+import inspect
 import pickle
+import warnings
 
 import numpy as np
 import pytest
@@ -21,8 +23,15 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import LinearSVC
 
-from tlearn.base import BaseFeatureTransfer, BaseInstanceTransfer, BaseParameterTransfer
+from tlearn.base import (
+    BaseFeatureTransfer,
+    BaseInstanceTransfer,
+    BaseParameterTransfer,
+    BaseTransferEstimator,
+)
 from tlearn.baselines import Pooled, SourceOnly
+from tlearn.feature import CORAL
+from tlearn.parameter import SharedPriorLogisticRegression
 
 
 def _masked(y, sample_domain):
@@ -331,9 +340,94 @@ def test_score_takes_sample_weight_like_scikit_learn(two_domains):
     model = SourceOnly().fit(X, _masked(y, sd))
     w = np.random.default_rng(1).uniform(size=len(y))
     expected = np.average(model.predict(X) == y, weights=w)
-    assert model.score(X, y, w) == pytest.approx(expected)
+    assert model.score(X, y, sample_weight=w) == pytest.approx(expected)
     # unknown labels are skipped together with their weights
     y_masked = _masked(y, sd)
     known = y_masked != -1
     expected = np.average(model.predict(X[known]) == y[known], weights=w[known])
     assert model.score(X, y_masked, sample_weight=w) == pytest.approx(expected)
+
+
+# --- score's keywords: fit's order, keyword-only; the old positional order deprecated -------
+
+
+def _coral_and_weights(two_domains):
+    """A fitted CORAL (its score depends on the domains) and weights that change its score."""
+    X, y, sd = two_domains
+    model = CORAL().fit(X, _masked(y, sd), sample_domain=sd)
+    w = np.random.default_rng(2).uniform(size=len(y)) ** 4
+    by_keyword = model.score(X, y, sample_domain=sd, sample_weight=w)
+    # each argument changes the score, so reading one as the other cannot pass unseen
+    assert by_keyword != pytest.approx(model.score(X, y, sample_weight=w))
+    assert by_keyword != pytest.approx(model.score(X, y, sample_domain=sd))
+    return model, w
+
+
+def test_score_takes_its_keywords_in_fits_order_and_by_keyword_only():
+    kinds = {
+        name: p.kind
+        for name, p in inspect.signature(BaseTransferEstimator.score).parameters.items()
+    }
+    assert list(kinds) == ["self", "X", "y", "sample_domain", "sample_weight"]
+    assert kinds["sample_domain"] == kinds["sample_weight"] == inspect.Parameter.KEYWORD_ONLY
+    # fit, where it takes both, has the same order
+    fit = list(inspect.signature(SharedPriorLogisticRegression.fit).parameters)
+    assert fit.index("sample_domain") < fit.index("sample_weight")
+    request = inspect.signature(SourceOnly().set_score_request).parameters
+    assert [name for name in request if name != "self"] == ["sample_domain", "sample_weight"]
+
+
+def test_positional_score_arguments_keep_their_old_meaning_with_a_future_warning(two_domains):
+    X, y, sd = two_domains
+    model, w = _coral_and_weights(two_domains)
+    with pytest.warns(
+        FutureWarning,
+        match=r"^CORAL\.score: passing sample_weight and "
+        r"sample_domain positionally is deprecated since 0\.1 and will be an "
+        r"error in 0\.3: .*score\(X, y, sample_weight=\.\.\., "
+        r"sample_domain=\.\.\.\)\.$",
+    ) as record:
+        both = model.score(X, y, w, sd)  # the old order: sample_weight, sample_domain
+    assert record[0].filename == __file__  # the warning names the caller's line
+    assert both == model.score(X, y, sample_domain=sd, sample_weight=w)
+    with pytest.warns(FutureWarning, match=r"passing sample_weight positionally"):
+        one = model.score(X, y, w, sample_domain=sd)
+    assert one == both
+    with pytest.raises(TypeError, match="multiple values for 'sample_weight'"):
+        model.score(X, y, w, sample_weight=w)
+    with pytest.raises(TypeError, match="takes X and y positionally"):
+        model.score(X, y, w, sd, None)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # by keyword: quiet
+        assert model.score(X, y, sample_weight=w, sample_domain=sd) == both
+
+
+def test_metadata_routing_sees_both_score_parameters(two_domains):
+    X, y, sd = two_domains
+    model, w = _coral_and_weights(two_domains)
+    cv = StratifiedKFold(3, shuffle=True, random_state=0)
+    with config_context(enable_metadata_routing=True):
+        est = CORAL().set_score_request(sample_domain=True, sample_weight=True)
+        assert est.get_metadata_routing().score.requests == {
+            "sample_domain": True,
+            "sample_weight": True,
+        }
+        params = {"sample_domain": sd, "sample_weight": w}
+        result = cross_validate(
+            est, X, y, params=params, cv=cv, return_estimator=True, return_indices=True
+        )
+        grid = {"reg": [0.5, 1.0]}
+        search = GridSearchCV(est, grid, cv=cv).fit(X, y, **params)
+    folds = zip(result["estimator"], result["indices"]["test"], result["test_score"])
+    plain = []
+    for fitted, test, score in folds:
+        expected = fitted.score(X[test], y[test], sample_domain=sd[test], sample_weight=w[test])
+        assert score == pytest.approx(expected)
+        plain.append(fitted.score(X[test], y[test]))
+    assert not np.allclose(plain, result["test_score"])  # so both were routed
+    # GridSearchCV's default scoring (estimator.score) gets both as well
+    for i, (train, test) in enumerate(cv.split(X, y)):
+        for j, reg in enumerate(grid["reg"]):
+            fitted = CORAL(reg=reg).fit(X[train], y[train], sample_domain=sd[train])
+            expected = fitted.score(X[test], y[test], sample_domain=sd[test], sample_weight=w[test])
+            assert search.cv_results_[f"split{i}_test_score"][j] == pytest.approx(expected)

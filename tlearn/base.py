@@ -11,7 +11,9 @@
   :class:`BaseParameterTransfer`: the three families.
 """
 
+import functools
 import inspect
+import warnings
 from copy import deepcopy
 
 import numpy as np
@@ -24,7 +26,7 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted, has_fit_parameter
 
 from ._domains import UNKNOWN_CLASS, check_domain_data, check_sample_weight
-from ._params import validate_params
+from ._params import _caller_stacklevel, validate_params
 
 __all__ = [
     "BaseFeatureTransfer",
@@ -71,6 +73,54 @@ def _delegate(method, what, returns):
     delegated.__qualname__ = f"BaseTransferMetaEstimator.{method}"
     delegated.__doc__ = _DELEGATE_DOC.format(what=what, returns=returns)
     return available_if(_estimator_has(method))(delegated)
+
+
+#: The order in which ``score`` read extra positional arguments before 0.1.
+_OLD_SCORE_ORDER = ("sample_weight", "sample_domain")
+
+
+def _keyword_only_score(score):
+    """``score(X, y, *, sample_domain=None, sample_weight=None)``, old positional calls warned.
+
+    Before 0.1 ``score`` took ``(X, y, sample_weight=None, sample_domain=None)``,
+    the reverse of ``fit``'s order. Until 0.3 a third and a fourth positional
+    argument keep that old meaning (``sample_weight``, then ``sample_domain``)
+    with a ``FutureWarning``, so that no call silently changes meaning; then
+    they are an error. ``functools.wraps`` keeps the keyword-only signature
+    visible to :func:`inspect.signature` (and so to scikit-learn's metadata
+    routing and estimator checks).
+    """
+
+    @functools.wraps(score)
+    def wrapper(self, X, y, *args, **kwargs):
+        if args:
+            if len(args) > len(_OLD_SCORE_ORDER):
+                raise TypeError(
+                    f"{type(self).__name__}.score takes X and y positionally and "
+                    f"sample_domain, sample_weight by keyword; got {2 + len(args)} positional "
+                    "arguments."
+                )
+            names = _OLD_SCORE_ORDER[: len(args)]
+            for name, value in zip(names, args):
+                if name in kwargs:
+                    raise TypeError(
+                        f"{type(self).__name__}.score got multiple values for {name!r}."
+                    )
+                kwargs[name] = value
+            listed = " and ".join(names)
+            keywords = ", ".join(f"{name}=..." for name in names)
+            warnings.warn(
+                f"{type(self).__name__}.score: passing {listed} positionally is deprecated "
+                "since 0.1 and will be an error in 0.3: the arguments after X and y are "
+                "keyword-only, in fit's order (sample_domain, then sample_weight), and the "
+                "positional ones still mean the old order (sample_weight, then "
+                f"sample_domain). Pass them by keyword: score(X, y, {keywords}).",
+                FutureWarning,
+                stacklevel=_caller_stacklevel(),
+            )
+        return score(self, X, y, **kwargs)
+
+    return wrapper
 
 
 class BaseTransferEstimator(BaseEstimator):
@@ -130,7 +180,8 @@ class BaseTransferEstimator(BaseEstimator):
             **kwargs,
         )
 
-    def score(self, X, y, sample_weight=None, sample_domain=None):
+    @_keyword_only_score
+    def score(self, X, y, *, sample_domain=None, sample_weight=None):
         """Accuracy (classification) or R^2 (regression) on the rows with known labels.
 
         Rows whose label is unknown (``-1`` / ``NaN``) are left out. With
@@ -143,15 +194,29 @@ class BaseTransferEstimator(BaseEstimator):
             Rows to score.
         y : array-like of shape (n_samples,)
             True labels; unknown ones (``-1`` / ``NaN``) are skipped.
-        sample_weight : array-like of shape (n_samples,), default=None
-            Weights of the rows (scikit-learn's ``score`` argument, in the same
-            position).
         sample_domain : array-like of int of shape (n_samples,), default=None
-            Domain ids; ``None`` means every row is a target row.
+            Domain ids; ``None`` means every row is a target row. Keyword
+            only, as ``sample_weight``.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weights of the rows. Keyword only: until 0.1 ``score`` took
+            ``(X, y, sample_weight, sample_domain)`` positionally, and until
+            0.3 a third and fourth positional argument still mean that (with
+            a ``FutureWarning``).
 
         Returns
         -------
         score : float
+
+        Examples
+        --------
+        >>> from tlearn.baselines import SourceOnly
+        >>> from tlearn.datasets import make_domain_shift
+        >>> X, y, sample_domain = make_domain_shift("covariate", random_state=0)
+        >>> model = SourceOnly().fit(X, y, sample_domain=sample_domain)
+        >>> source = sample_domain >= 0
+        >>> accuracy = model.score(X[source], y[source], sample_domain=sample_domain[source])
+        >>> 0.5 < accuracy <= 1.0
+        True
         """
         check_is_fitted(self)
         classes = getattr(self, "classes_", ())
