@@ -7,6 +7,7 @@ candidate. The fit now fails with an error naming the splitter, and the
 splitter makes every fold valid.
 """
 
+import inspect
 import warnings
 
 import numpy as np
@@ -98,16 +99,28 @@ def test_regression_and_string_labels():
     assert all(np.isin(np.arange(15, 20), train).all() for train, _ in folds)
 
 
+def test_the_table_lists_every_constructor_parameter():
+    names = set(inspect.signature(DomainStratifiedKFold.__init__).parameters) - {"self"}
+    assert set(DomainStratifiedKFold._parameter_constraints) == names
+
+
 def test_errors():
     X, y, sd = _few_label_data(1)
     with pytest.raises(ValueError, match="single labelled row"):
         list(DomainStratifiedKFold(3).split(X, y, sample_domain=sd))
-    with pytest.raises(ValueError, match="n_splits must be an integer >= 2"):
+    # the parameters are checked as every estimator's are (tlearn/_params.py), in one format
+    prefix = "^DomainStratifiedKFold: the parameter "
+    n_splits = prefix + r"'n_splits' must be an integer in the range \[2, inf\); got "
+    with pytest.raises(ValueError, match=n_splits + r"1\.$"):
         list(DomainStratifiedKFold(1).split(X, y, sample_domain=sd))
-    with pytest.raises(ValueError, match="n_splits must be an integer >= 2"):
+    with pytest.raises(TypeError, match=n_splits + r"True\.$"):  # a bool is not a number
         DomainStratifiedKFold(True).get_n_splits()
-    with pytest.raises(TypeError, match="shuffle"):
+    with pytest.raises(TypeError, match=n_splits + r"3\.0\.$"):
+        DomainStratifiedKFold(3.0).get_n_splits()
+    with pytest.raises(TypeError, match=prefix + r"'shuffle' must be a bool; got 'yes'\.$"):
         list(DomainStratifiedKFold(3, shuffle="yes").split(X, y, sample_domain=sd))
+    with pytest.raises(ValueError, match=prefix + r"'random_state' must be an integer in the"):
+        list(DomainStratifiedKFold(3, random_state=-1).split(X, y, sample_domain=sd))
     y_few = np.full(20, -1)
     y_few[:2] = [0, 1]
     with pytest.raises(ValueError, match="Cannot make 3 folds from 2 labelled rows"):

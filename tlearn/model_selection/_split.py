@@ -1,6 +1,6 @@
 """Cross-validation folds for stacked domains (:class:`DomainStratifiedKFold`)."""
 
-import numbers
+from numbers import Integral
 
 import numpy as np
 from sklearn.model_selection import BaseCrossValidator
@@ -8,6 +8,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import type_of_target
 
 from .._domains import _as_1d_labels, _check_sample_domain, _infer_domains, _unknown_mask
+from .._params import Interval, validate_params
 
 __all__ = ["DomainStratifiedKFold"]
 
@@ -90,6 +91,11 @@ class DomainStratifiedKFold(BaseCrossValidator):
     """
 
     __metadata_request__split = {"sample_domain": True}
+    _parameter_constraints = {
+        "n_splits": [Interval(Integral, 2, None, closed="left")],
+        "shuffle": ["boolean"],
+        "random_state": ["random_state"],
+    }
 
     def __init__(self, n_splits=5, *, shuffle=True, random_state=None):
         self.n_splits = n_splits
@@ -108,18 +114,8 @@ class DomainStratifiedKFold(BaseCrossValidator):
         -------
         n_splits : int
         """
-        self._check_params()
+        validate_params(self)
         return self.n_splits
-
-    def _check_params(self):
-        if (
-            not isinstance(self.n_splits, numbers.Integral)
-            or isinstance(self.n_splits, bool)
-            or self.n_splits < 2
-        ):
-            raise ValueError(f"n_splits must be an integer >= 2; got {self.n_splits!r}.")
-        if not isinstance(self.shuffle, (bool, np.bool_)):
-            raise TypeError(f"shuffle must be True or False; got {self.shuffle!r}.")
 
     def split(self, X, y, groups=None, sample_domain=None):
         """Yield ``(train, test)`` row indices, one pair per fold.
@@ -140,7 +136,7 @@ class DomainStratifiedKFold(BaseCrossValidator):
         train, test : ndarray of int
             Indices of the training and the test rows of one fold.
         """
-        self._check_params()
+        validate_params(self)
         n_samples = len(X) if not hasattr(X, "shape") else X.shape[0]
         y = _as_1d_labels(y, n_samples)
         task = _task_of(y)
