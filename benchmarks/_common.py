@@ -259,6 +259,35 @@ def choose_C(X, y, grid=C_GRID, folds=5):
     return min(C for C, s in scores.items() if s >= best - 1e-9), scores
 
 
+def kmm_default_eps(n_source):
+    """KMM's default band width ``eps = (sqrt(n_s) - 1) / sqrt(n_s)``.
+
+    The value of J. Huang, A. J. Smola, A. Gretton, K. M. Borgwardt and B. Schölkopf,
+    "Correcting Sample Selection Bias by Unlabeled Data", NIPS 2006, and the default of
+    tlearn's ``KMM`` (its fitted ``eps_``), SKADA's and ADAPT's; written out here so that
+    the scripts pass the same number to every library.
+    """
+    root = np.sqrt(n_source)
+    return float((root - 1.0) / root)
+
+
+def choose_C_cell(cell, payload, settings):
+    """:func:`choose_C` on ``payload["Xs"], payload["ys"]`` as a grid cell (``_grid``).
+
+    ``{"C": C, "C_cv_scores": {C: accuracy %}}``, with the BLAS/OpenMP pools pinned to
+    ``settings["blas_threads"]`` (0 or None: as they are) and the convergence warnings of
+    the largest C silenced; ``cell`` only names the payload.
+    """
+    import warnings
+
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=settings.get("blas_threads") or None), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        C, scores = choose_C(payload["Xs"], payload["ys"])
+    return {"C": C, "C_cv_scores": scores}
+
+
 def kmm_violation(w, B, eps):
     """How far KMM weights ``w`` are outside ``0 <= w <= B``, ``|sum(w) - n| <= n eps``.
 
@@ -404,6 +433,94 @@ def write_csv(path, fields, rows):
             writer.writerow({k: cell(v) for k, v in row.items() if k in fields})
 
 
+def nan_for_none(records, keys):
+    """Copies of ``records`` with ``None`` at ``keys`` read back as NaN (the JSON writes NaN
+    as null), so that a saved run gives the tables of the live one."""
+    return [
+        {k: (float("nan") if v is None and k in keys else v) for k, v in r.items()} for r in records
+    ]
+
+
+def png_or_reason(plot_report, report, path, script):
+    """``plot_report(report, path)``; ``path``, or ``None`` after one line saying why no PNG
+    (matplotlib, or a part of it, does not import)."""
+    hint = '(python -m pip install -e ".[benchmarks]")'
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        print(f"{script}: matplotlib is not installed, so no PNG was written {hint}.")
+        return None
+    try:
+        plot_report(report, path)
+    except ImportError as exc:  # matplotlib there, but one of its parts or dependencies not
+        print(
+            f"{script}: matplotlib could not be imported ({type(exc).__name__}: {exc}), so "
+            f"no PNG was written {hint}."
+        )
+        return None
+    return path
+
+
+def text_lines():
+    """``(out, emit)``: ``emit(text)`` appends ``text`` and a newline to the list ``out``, as
+    ``print`` writes it, so that ``"".join(out)`` is the text a script printed."""
+    out = []
+
+    def emit(text=""):
+        out.append(f"{text}\n")
+
+    return out, emit
+
+
+def run_line(report, n_fits, settle):
+    """``Run of <date>: <n> fits on <backend>, ...; grid <s> s wall, <settle> <s> s.``: how a
+    run on the shared runner went (``report["run"]``: its ``GridRunner.info`` and seconds)."""
+    info = report["run"]
+    backend = info["backend"] + (f", {info['scheduler']}" if "scheduler" in info else "")
+    if "n_jobs" in info:
+        backend += f", n_jobs={info['n_jobs']}"
+    threads = report["settings"].get("blas_threads")
+    return (
+        f"Run of {report['date']}: {n_fits} fits on {backend}, BLAS threads per fit: "
+        f"{threads or 'as set'}; grid {info['grid_seconds']:.1f} s wall, {settle} "
+        f"{info['settle_seconds']:.1f} s."
+    )
+
+
+def pyplot():
+    """``matplotlib.pyplot`` on the Agg backend (off screen; ImportError without it)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def errorbar_panel(ax, columns, series, ylabel, title):
+    """One panel of ``(label, values, errors or None)`` series side by side per column."""
+    x = np.arange(len(columns))
+    width = 0.8 / max(len(series), 1)
+    markers = "osD^vP*Xh"
+    for i, (label, values, errors) in enumerate(series):
+        ax.errorbar(
+            x - 0.4 + width * (i + 0.5),
+            np.asarray(values, dtype=float),
+            yerr=None if errors is None else np.asarray(errors, dtype=float),
+            fmt=markers[i % len(markers)],
+            linestyle="none",
+            capsize=2,
+            label=label,
+        )
+    ax.set_xticks(x, columns, rotation=45 if len(columns) > 8 else 0)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    ax.grid(True, axis="y", alpha=0.3)
+    for sep in x[:-1] + 0.5:
+        ax.axvline(sep, color="0.9", lw=0.5, zorder=0)
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+
+
 def fmt(value, digits=2):
     """``value`` with ``digits`` decimals; an em dash for None and non-finite values."""
     return "—" if value is None or not np.isfinite(value) else f"{value:.{digits}f}"
@@ -450,6 +567,24 @@ def import_peers(adapt_module):
         except Exception as exc:  # any import failure: report it, run the rest
             missing[peer] = f"{type(exc).__name__}: {exc}"
     return peers, missing
+
+
+def peers_that_import(modules):
+    """``(names, {peer: why not})``: the peers of ``{peer: module}`` that import here.
+
+    Names only, so that a grid cell, which imports its peer again, runs in any process
+    (``_grid``); an import failure is reported, and the rest runs.
+    """
+    import importlib
+
+    available, missing = [], {}
+    for peer, module in modules.items():
+        try:
+            importlib.import_module(module)
+            available.append(peer)
+        except Exception as exc:  # any import failure: report it, run the rest
+            missing[peer] = f"{type(exc).__name__}: {exc}"
+    return available, missing
 
 
 # ============================================================================ subprocess timing
