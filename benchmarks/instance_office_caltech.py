@@ -28,48 +28,70 @@ same learner and number of rounds) and the KMM weights of ADAPT
 (``adapt.instance_based.KMM``) and SKADA (``skada.KMMReweightAdapter``) with
 the same kernel, gamma, B and eps, each followed by the same final fit as
 tlearn's KMM (neither peer's KMM estimator fits labelled target rows: ADAPT
-fits the source rows only, SKADA gives target rows weight 0).
+fits the source rows only, SKADA gives target rows weight 0); a peer that does
+not import is named ("Not run: ...") and the rest runs.
+
+The (task, seed, method, library) grid runs on the shared runner
+(``_grid.GridRunner``): ``--n-jobs N`` on N processes (joblib), ``--backend
+dask`` on dask.distributed. Every cell depends only on its task, seed, method
+and library, and pins its BLAS to ``--blas-threads`` (1) threads, so every
+backend gives the numbers of the sequential run. Fit times (fit + predicting
+the test rows) are measured inside each cell (wall clock); with N jobs on N
+busy cores they include the contention.
 
 Usage::
 
     python benchmarks/instance_office_caltech.py --peers   # 12 tasks x 5 seeds
     python benchmarks/instance_office_caltech.py --quick   # 3 tasks x 2 seeds (smoke run)
+    python benchmarks/instance_office_caltech.py --tasks D->W --labels-per-class 1 --seeds 0
+    python benchmarks/instance_office_caltech.py --render saved.json   # re-print a run
 
-Fit times are wall-clock times in this one process; pin the BLAS threads
-(``OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1``) on a shared machine. Results
-are written as CSV and JSON under ``benchmarks/results/``.
+Data: ``tlearn.datasets.fetch_office_caltech10`` (``TLEARN_DATA_HOME``,
+``TLEARN_DATA_MIRROR``); when the files cannot be had, the Office-Caltech-10
+SURF copy shipped with tlearn (``tlearn.datasets.load_office_caltech10``, the
+same arrays); the header says which. Output: markdown tables on stdout, CSV,
+JSON (every setting, package versions, every fit) and PNG (accuracy per task
+and method) under ``benchmarks/results/``, a progress bar on stderr.
 """
 
 from __future__ import annotations
 
-import argparse
 import datetime
+import importlib
+import os
 import sys
 import time
 import warnings
+from pathlib import Path
 
-from _common import (
+HERE = Path(__file__).resolve().parent
+if str(HERE) not in sys.path:  # imported by path (the tests) rather than run
+    sys.path.insert(0, str(HERE))
+
+import _cli  # noqa: E402
+import _common  # noqa: E402
+import _grid  # noqa: E402
+import _speed  # noqa: E402
+import _suite  # noqa: E402
+from _cli import blas_limits  # noqa: E402
+from _common import (  # noqa: E402
     C_GRID,
     OFFICE_CALTECH_PREPROCESSING,
     OFFICE_CALTECH_TASKS,
-    RESULTS_DIR,
-    choose_C,
     few_label_split,
     fmt,
     fmt_ratio,
-    import_peers,
+    kmm_default_eps,
     kmm_violation,
-    load_office_caltech,
-    load_text,
     machine_info,
     markdown_table,
     package_versions,
     parse_choice,
     quiet_tensorflow,
-    task_letters,
     write_csv,
     write_json,
 )
+from _speed import warning_lines  # noqa: E402
 
 quiet_tensorflow()
 
@@ -80,11 +102,13 @@ from sklearn.linear_model import LogisticRegression  # noqa: E402
 from tlearn import stack_domains  # noqa: E402
 from tlearn.baselines import Pooled, SourceOnly  # noqa: E402
 from tlearn.instance import KMM, TrAdaBoost  # noqa: E402
-from tlearn.instance._kmm import default_eps, median_heuristic_gamma  # noqa: E402
+from tlearn.metrics import median_heuristic_gamma  # noqa: E402
 
+BENCHMARK = "instance_office_caltech"
 TASKS = OFFICE_CALTECH_TASKS
 QUICK_TASKS = ("A->D", "D->W", "W->C")
 QUICK_SEEDS = (0, 1)
+SEEDS = (0, 1, 2, 3, 4)
 
 # (method, library), in table order; "sklearn" marks a plain scikit-learn fit.
 METHODS = (
@@ -99,27 +123,108 @@ METHODS = (
     ("KMM", "skada"),
 )
 PEER_LIBRARIES = ("adapt", "skada")
+PEER_MODULES = {"skada": "skada", "adapt": "adapt.instance_based"}  # the order of "Not run"
 # Methods that transfer: below source-only they show negative transfer.
 TRANSFER = ("pooled", "TrAdaBoost", "TrAdaBoost (proba)", "KMM")
+#: The record fields that are numbers (NaN in a run, null in its JSON).
+NUMERIC = set(
+    "accuracy fit_seconds kmm_gamma kmm_below_0 kmm_above_B kmm_sum_band kmm_max_violation "
+    "kmm_max_weight kmm_sum_over_n tradaboost_zero_error_rounds".split()
+)
+#: The CSV's columns (those of the script before the shared runner).
+CSV_FIELDS = (
+    "method library task seed accuracy fit_seconds n_labelled n_test kmm_gamma kmm_solver "
+    "kmm_n_iter kmm_below_0 kmm_above_B kmm_sum_band kmm_max_weight kmm_max_violation "
+    "tradaboost_zero_error_rounds tradaboost_weights_unchanged error"
+).split()
+
+# ============================================================================ arguments
 
 
-# ----------------------------------------------------------------------------- settings
+def build_parser():
+    parser = _cli.make_parser(
+        __doc__,
+        quick=f"smoke run (~20 s): only {', '.join(QUICK_TASKS)} and seeds "
+        f"{', '.join(map(str, QUICK_SEEDS))}",
+        peers="also run ADAPT's TrAdaBoost and the KMM weights of ADAPT and SKADA where\n"
+        "they are installed, with the same data, splits and settings\n"
+        "(a peer that does not import is named and skipped)",
+        n_jobs_note="fit times are measured inside each cell: with N jobs on N busy cores\n"
+        "they include the contention",
+        epilog="optional packages: without matplotlib the CSV and JSON are written and one "
+        "line says why\nthere is no PNG; without tqdm there is no progress bar.",
+    )
+    parser.add_argument(
+        "--tasks",
+        help="comma-separated tasks, e.g. C->A,D->W\n"
+        "(default: all 12; overrides --quick, its seeds included)",
+    )
+    parser.add_argument(
+        "--seeds",
+        help="comma-separated seeds of the labelled rows\n(default: 0,1,2,3,4; 0,1 with --quick)",
+    )
+    parser.add_argument(
+        "--labels-per-class", type=int, default=3, help="labelled target rows per class"
+    )
+    parser.add_argument("--n-estimators", type=int, default=20, help="TrAdaBoost rounds")
+    parser.add_argument(
+        "--C", type=float, default=None, help="fixed C of the learner (default: source CV)"
+    )
+    parser.add_argument(
+        "--kmm-B", type=float, default=1000.0, help="upper bound B of the KMM weights"
+    )
+    return parser
 
 
-def settings_from(args, data, sources):
-    C_by_source, cv_scores = {}, {}
-    for letter in sources:
-        if args.C is not None:
-            C_by_source[letter] = args.C
-        else:
-            C_by_source[letter], cv_scores[letter] = choose_C(*data[letter])
+def parse_args(argv=None):
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    tasks_given = bool(args.tasks)
+    if tasks_given:
+        args.tasks = list(parse_choice(args.tasks, TASKS, parser, "tasks"))
+    else:
+        args.tasks = list(QUICK_TASKS if args.quick else TASKS)
+    if args.seeds:
+        try:
+            args.seeds = [int(s) for s in args.seeds.split(",")]
+        except ValueError:
+            parser.error(f"--seeds must be comma-separated integers, got {args.seeds!r}")
+    else:  # --tasks overrides --quick, its seeds included (as before the shared runner)
+        args.seeds = list(QUICK_SEEDS if args.quick and not tasks_given else SEEDS)
+    if args.labels_per_class < 1:
+        parser.error("--labels-per-class must be at least 1")
+    if args.n_estimators < 1:
+        parser.error("--n-estimators must be at least 1")
+    if args.C is not None and args.C <= 0:
+        parser.error("--C must be positive")
+    if args.kmm_B <= 0:
+        parser.error("--kmm-B must be positive")
+    return _cli.finish(parser, args)
+
+
+# ============================================================================ plan and run
+
+
+def make_cells(tasks, seeds, peers):
+    """The grid: one dict per (task, seed, method, library), in the tables' order."""
+    keys = [(m, lib) for m, lib in METHODS if lib in ("sklearn", "tlearn") or lib in peers]
+    return [
+        {"task": t, "seed": int(s), "method": m, "library": lib}
+        for t in tasks
+        for s in seeds
+        for m, lib in keys
+    ]
+
+
+def base_settings(args):
+    """The fixed settings of a run and their sources (the C of each source comes later)."""
     return {
         "preprocessing": OFFICE_CALTECH_PREPROCESSING + " (target statistics over all its rows)",
         "labels_per_class": args.labels_per_class,
-        "seeds": args.seeds,
+        "seeds": list(args.seeds),
         "learner": "LogisticRegression(C=C[source], max_iter=1000)",
-        "C_by_source": C_by_source,
-        "C_cv_scores": cv_scores,
+        "C_by_source": {},
+        "C_cv_scores": {},
         "n_estimators": args.n_estimators,
         "kmm_kernel": "rbf",
         "kmm_B": args.kmm_B,
@@ -128,6 +233,7 @@ def settings_from(args, data, sources):
         "seeded 0), computed once per task and passed to every library",
         "kmm_eps": "(sqrt(n_s) - 1) / sqrt(n_s) (Huang et al.; the default of all three "
         "libraries), passed explicitly to every library",
+        "blas_threads": args.blas_threads,
         "sources": {
             "C": (
                 f"fixed to {args.C:g} on the command line"
@@ -163,46 +269,84 @@ def settings_from(args, data, sources):
     }
 
 
-def print_settings(s, tasks, libraries, missing):
-    print("# Few-label instance-based transfer on Office-Caltech-10 (SURF-800)\n")
-    print(
-        f"Tasks: {', '.join(tasks)} ({len(tasks)} of 12); seeds: "
-        f"{', '.join(map(str, s['seeds']))}; {s['labels_per_class']} labelled target rows "
-        "per class, every other target row is a test row (its features unlabelled "
-        "target rows in fit, its labels used for scoring only)."
+def prepare(argv=None):
+    """Parse the arguments, load the data, import the peers: the plan of a run."""
+    args = parse_args(argv)
+    try:
+        payloads, data_info = _suite.load_tasks("office-caltech10", args.tasks)
+    except _suite.NoData as exc:  # only when the shipped copy is damaged
+        sys.exit(f"error: Office-Caltech-10 could not be read: {exc}")
+    for task in args.tasks:  # every class must keep test rows (the split is the seed's)
+        try:
+            few_label_split(payloads[task]["yt"], args.labels_per_class, 0)
+        except ValueError as exc:
+            sys.exit(f"error: --labels-per-class {args.labels_per_class} on {task}: {exc}")
+    peers, missing = _common.peers_that_import(PEER_MODULES) if args.peers else ([], {})
+    return {
+        "args": args,
+        "payloads": payloads,
+        "data_info": data_info,
+        "settings": base_settings(args),
+        "peers": peers,
+        "peers_missing": missing,
+        "cells": make_cells(args.tasks, args.seeds, peers),
+        "load_before": list(os.getloadavg()),
+    }
+
+
+def settle(plan, runner):
+    """The C of every source domain (source CV, on the runner) and the KMM gamma and eps of
+    every task, into the plan's settings and payloads; the seconds it took."""
+    args, payloads, settings = plan["args"], plan["payloads"], plan["settings"]
+    start = time.perf_counter()
+    sources = sorted({t[0] for t in args.tasks})
+    if args.C is not None:
+        settings["C_by_source"] = {x: args.C for x in sources}
+    else:
+        first = {x: next(t for t in args.tasks if t[0] == x) for x in sources}
+        c_payloads = {
+            x: {"Xs": payloads[t]["Xs"], "ys": payloads[t]["ys"]} for x, t in first.items()
+        }
+        chosen = runner.map(
+            _common.choose_C_cell,
+            [{"source": x} for x in sources],
+            c_payloads,
+            lambda c: c["source"],
+            settings,
+            desc="source C",
+        )
+        settings["C_by_source"] = {x: r["C"] for x, r in zip(sources, chosen)}
+        settings["C_cv_scores"] = {x: r["C_cv_scores"] for x, r in zip(sources, chosen)}
+    with blas_limits(args.blas_threads):
+        for task in args.tasks:
+            p = payloads[task]
+            p["C"] = settings["C_by_source"][task[0]]
+            p["gamma"] = median_heuristic_gamma(np.vstack([p["Xs"], p["Xt"]]), random_state=0)
+            p["eps"] = kmm_default_eps(p["Xs"].shape[0])
+    return time.perf_counter() - start
+
+
+def run_grid(plan, runner):
+    """Every cell of the plan on the runner; ``(records in cell order, seconds)``."""
+    return _grid.timed_map(
+        runner,
+        run_cell,
+        plan["cells"],
+        plan["payloads"],
+        lambda c: c["task"],
+        plan["settings"],
+        desc="grid",
     )
-    print(f"Libraries: {', '.join(libraries)}.")
-    for name, why in missing.items():
-        print(f"Not run: {name} ({why}).")
-    print(f"\nPreprocessing: {s['preprocessing']}.")
-    print("\nHyper-parameters (fixed before the runs, never tuned on target labels):\n")
-    Cs = ", ".join(f"{k}: C = {v:g}" for k, v in s["C_by_source"].items())
-    print(f"- Learner: {s['learner']}, {Cs}. Source: {s['sources']['C']}.")
-    for letter, scores in s["C_cv_scores"].items():
-        text = ", ".join(f"C={c:g}: {v:.1f}" for c, v in scores.items())
-        print(f"  - source CV accuracy (%) on {letter}: {text}")
-    print(f"  Why this learner: {s['sources']['learner']}.")
-    print(
-        f"- TrAdaBoost: n_estimators = {s['n_estimators']}. Source: {s['sources']['n_estimators']}."
-        " hypothesis = 'label' (tlearn's default) for the TrAdaBoost row, 'proba' for the "
-        "TrAdaBoost (proba) row."
-    )
-    print(
-        f"- KMM: kernel rbf, gamma = {s['kmm_gamma']}; B = {s['kmm_B']:g}; eps = "
-        f"{s['kmm_eps']}. Source: {s['sources']['kmm']}."
-    )
-    if len(libraries) > 2:
-        print("\nThe peers:\n")
-        for name, text in s["peers"].items():
-            print(f"- {name}: {text}.")
-    print()
 
 
-# ----------------------------------------------------------------------------- methods
+# ============================================================================ one cell
 
 
-def fit_predict(method, library, learner, split, kmm, peers):
-    """Fit one method on one (task, seed) split; ``(y_pred of the test rows, info dict)``."""
+def fit_predict(method, library, C, split, kmm, peer=None):
+    """Fit one method on one (task, seed) split; ``(y_pred of the test rows, info dict)``.
+
+    ``peer``: the module of a peer's method (imported before the clock starts)."""
+    learner = LogisticRegression(C=C, max_iter=1000)
     Xs, ys, Xl, yl, Xu = split
     info = {}
     if method == "target-only":
@@ -246,7 +390,7 @@ def fit_predict(method, library, learner, split, kmm, peers):
             info.update(solver=model.solver_, n_iter=int(model.n_iter_))
         return model.predict(Xu), info
     if method == "TrAdaBoost":  # ADAPT
-        model = peers["adapt"].TrAdaBoost(
+        model = peer.TrAdaBoost(
             clone(learner),
             Xt=Xl,
             yt=yl,
@@ -260,7 +404,7 @@ def fit_predict(method, library, learner, split, kmm, peers):
     # KMM weights from a peer, then the same final fit as tlearn's KMM
     Xt_all = np.vstack([Xl, Xu])
     if library == "adapt":
-        weighter = peers["adapt"].KMM(
+        weighter = peer.KMM(
             None,
             kernel="rbf",
             gamma=kmm["gamma"],
@@ -272,7 +416,7 @@ def fit_predict(method, library, learner, split, kmm, peers):
         )
         w = np.asarray(weighter.fit_weights(Xs, Xt_all), dtype=np.float64)
     else:
-        adapter = peers["skada"].KMMReweightAdapter(
+        adapter = peer.KMMReweightAdapter(
             kernel="rbf", gamma=kmm["gamma"], B=kmm["B"], eps=kmm["eps"]
         )
         X, _, sample_domain = stack_domains(Xs, ys, Xt_all)
@@ -287,25 +431,73 @@ def fit_predict(method, library, learner, split, kmm, peers):
     return model.predict(Xu), info
 
 
-def run_cell(method, library, learner, split, yu, kmm, peers):
-    """Fit and score one method: ``(accuracy %, fit seconds, info, warnings, error)``."""
-    with warnings.catch_warnings(record=True) as caught:
+def run_cell(cell, payload, settings):
+    """Fit and score one (task, seed, method, library) cell; its record.
+
+    The few-label split depends only on the target labels and the seed; the BLAS/OpenMP
+    pools are pinned to ``settings["blas_threads"]``. A failure (e.g. of a peer) is a
+    result: ``error`` holds it.
+    """
+    Xs, ys, Xt, yt = (payload[k] for k in ("Xs", "ys", "Xt", "yt"))
+    method, library, task, seed = cell["method"], cell["library"], cell["task"], cell["seed"]
+    labelled, test = few_label_split(yt, settings["labels_per_class"], seed)
+    split = (Xs, ys, Xt[labelled], yt[labelled], Xt[test])
+    kmm = {
+        "gamma": payload["gamma"],
+        "B": settings["kmm_B"],
+        "eps": payload["eps"],
+        "n_estimators": settings["n_estimators"],
+    }
+    with blas_limits(settings["blas_threads"]), warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
+            peer = PEER_MODULES.get(library) and importlib.import_module(PEER_MODULES[library])
             start = time.perf_counter()
-            y_pred, info = fit_predict(method, library, learner, split, kmm, peers)
+            y_pred, info = fit_predict(method, library, payload["C"], split, kmm, peer)
             seconds = time.perf_counter() - start  # fit + predicting the test rows
-            accuracy, error = 100.0 * float(np.mean(y_pred == yu)), None
+            accuracy, error = 100.0 * float(np.mean(y_pred == yt[test])), None
         except Exception as exc:  # a peer failing on a task is a result, not a crash
             accuracy, seconds, info = float("nan"), float("nan"), {}
             error = f"{type(exc).__name__}: {exc}"
-    messages = sorted(
-        {f"{w.category.__name__}: {str(w.message).splitlines()[0][:160]}" for w in caught}
-    )
-    return accuracy, seconds, info, messages, error
+    record = {
+        "method": method,
+        "library": library,
+        "task": task,
+        "seed": seed,
+        "accuracy": accuracy,
+        "fit_seconds": seconds,
+        "n_labelled": len(labelled),
+        "n_test": len(test),
+        "error": error,
+    }
+    if method == "KMM":
+        record.update({f"kmm_{k}": v for k, v in info.items()})
+        record["kmm_gamma"] = kmm["gamma"]
+    elif method.startswith("TrAdaBoost"):
+        record.update({f"tradaboost_{k}": v for k, v in info.items()})
+    record["warnings"] = warning_lines(caught)
+    return record
 
 
-# ----------------------------------------------------------------------------- tables
+# ============================================================================ the report
+
+
+def describe(plan):
+    """What the JSON report says of a run before the grid: data, settings, peers."""
+    args = plan["args"]
+    return {
+        "benchmark": BENCHMARK,
+        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "command": [sys.executable, *sys.argv],
+        "tasks": list(args.tasks),
+        "seeds": list(args.seeds),
+        "quick": args.quick,
+        "data": plan["data_info"],
+        "settings": plan["settings"],
+        "peers": plan["peers"],
+        "peers_not_run": plan["peers_missing"],
+        "load_before": plan["load_before"],
+    }
 
 
 def summarise(records, tasks, seeds, keys):
@@ -327,6 +519,107 @@ def summarise(records, tasks, seeds, keys):
     return out
 
 
+def _keys(records):
+    present = {(r["method"], r["library"]) for r in records}
+    return [k for k in METHODS if k in present]
+
+
+def _totals(records, keys):
+    """``{key: (total fit s, mean s per fit, fits)}``."""
+    out = {}
+    for key in keys:
+        secs = np.array(
+            [r["fit_seconds"] for r in records if (r["method"], r["library"]) == key], float
+        )
+        out[key] = (float(np.nansum(secs)), float(np.nanmean(secs)), len(secs))
+    return out
+
+
+def time_ratios(totals):
+    """``{"<method> tlearn/<peer>": tlearn's total fit time over the peer's}``."""
+    ratios = {}
+    for method in ("TrAdaBoost", "KMM"):
+        ours = totals.get((method, "tlearn"), (None,))[0]
+        for peer in PEER_LIBRARIES:
+            theirs = totals.get((method, peer), (None,))[0]
+            if ours and theirs:
+                ratios[f"{method} tlearn/{peer}"] = ours / theirs
+    return ratios
+
+
+def finish_report(report, records, info):
+    """``report`` (from :func:`describe`) with the results of the run added."""
+    keys = _keys(records)
+    summary = summarise(records, report["tasks"], report["seeds"], keys)
+    totals = _totals(records, keys)
+    report.update(
+        run=info,
+        versions=package_versions(
+            (*_common.DEFAULT_PACKAGES, "joblib", "dask", "distributed", "tqdm", "matplotlib")
+        ),
+        machine=machine_info(),
+        summary=[
+            {"method": k[0], "library": k[1], **summary[k], "fit_seconds_total": totals[k][0]}
+            for k in keys
+        ],
+        time_ratios=time_ratios(totals),
+        records=records,
+    )
+    return report
+
+
+def _libraries(report):
+    peers = report.get("peers")
+    if peers is None:  # a report of the script before the shared runner
+        peers = sorted({r["library"] for r in report["records"]} & set(PEER_LIBRARIES))
+    return ["tlearn", *[lib for lib in PEER_LIBRARIES if lib in peers]]
+
+
+def header_text(report):
+    """The header of the output: tasks, protocol, libraries, data, hyper-parameters."""
+    s, tasks = report["settings"], report["tasks"]
+    libraries, missing = _libraries(report), report.get("peers_not_run", {})
+    out, emit = _common.text_lines()
+    emit("# Few-label instance-based transfer on Office-Caltech-10 (SURF-800)\n")
+    emit(
+        f"Tasks: {', '.join(tasks)} ({len(tasks)} of 12); seeds: "
+        f"{', '.join(map(str, s['seeds']))}; {s['labels_per_class']} labelled target rows "
+        "per class, every other target row is a test row (its features unlabelled "
+        "target rows in fit, its labels used for scoring only)."
+    )
+    emit(f"Libraries: {', '.join(libraries)}.")
+    for name, why in missing.items():
+        emit(f"Not run: {name} ({why}).")
+    if report.get("data", {}).get("files"):
+        emit(f"Files: {report['data']['files']}.")
+    emit(f"\nPreprocessing: {s['preprocessing']}.")
+    emit("\nHyper-parameters (fixed before the runs, never tuned on target labels):\n")
+    Cs = ", ".join(f"{k}: C = {v:g}" for k, v in s["C_by_source"].items())
+    emit(f"- Learner: {s['learner']}, {Cs}. Source: {s['sources']['C']}.")
+    for letter, scores in s["C_cv_scores"].items():
+        text = ", ".join(f"C={float(c):g}: {v:.1f}" for c, v in scores.items())
+        emit(f"  - source CV accuracy (%) on {letter}: {text}")
+    emit(f"  Why this learner: {s['sources']['learner']}.")
+    emit(
+        f"- TrAdaBoost: n_estimators = {s['n_estimators']}. Source: {s['sources']['n_estimators']}."
+        " hypothesis = 'label' (tlearn's default) for the TrAdaBoost row, 'proba' for the "
+        "TrAdaBoost (proba) row."
+    )
+    emit(
+        f"- KMM: kernel rbf, gamma = {s['kmm_gamma']}; B = {s['kmm_B']:g}; eps = "
+        f"{s['kmm_eps']}. Source: {s['sources']['kmm']}."
+    )
+    if len(libraries) > 1:
+        emit("\nThe peers:\n")
+        for name, text in s["peers"].items():
+            emit(f"- {name}: {text}.")
+    emit()
+    if report.get("load_before"):
+        load = ", ".join(f"{x:.2f}" for x in report["load_before"])
+        emit(f"Machine load before the runs: load average: {load}.\n")
+    return "".join(out)
+
+
 def accuracy_table(summary, tasks, keys):
     """Rows = (method, library), columns = tasks and their mean; best in bold, ``↓`` marks
     a transfer method below source-only (negative transfer)."""
@@ -334,14 +627,9 @@ def accuracy_table(summary, tasks, keys):
 
     def value(key, col):
         s = summary[key]
-        return (
-            (s["task_mean"], s["task_mean_std"])
-            if col == "mean"
-            else (
-                s["mean"][col],
-                s["std"][col],
-            )
-        )
+        if col == "mean":
+            return s["task_mean"], s["task_mean_std"]
+        return s["mean"][col], s["std"][col]
 
     best = {c: np.nanmax([value(k, c)[0] for k in keys]) for c in columns}
     base = summary.get(("source-only", "tlearn"))
@@ -362,134 +650,48 @@ def accuracy_table(summary, tasks, keys):
     return markdown_table(["method", "library", *columns], rows)
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(
-        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawTextHelpFormatter
-    )
-    parser.add_argument("--peers", action="store_true", help="also run ADAPT and SKADA")
-    parser.add_argument(
-        "--quick",
-        action="store_true",
-        help=f"only {', '.join(QUICK_TASKS)} and seeds {', '.join(map(str, QUICK_SEEDS))}",
-    )
-    parser.add_argument("--tasks", help="comma-separated tasks, e.g. C->A,D->W (overrides --quick)")
-    parser.add_argument("--seeds", help="comma-separated seeds of the labelled rows (default 0..4)")
-    parser.add_argument("--labels-per-class", type=int, default=3)
-    parser.add_argument("--n-estimators", type=int, default=20, help="TrAdaBoost rounds")
-    parser.add_argument(
-        "--C", type=float, default=None, help="fixed C of the learner (default: source CV)"
-    )
-    parser.add_argument("--kmm-B", type=float, default=1000.0)
-    parser.add_argument("--output", default=None, help="file stem under benchmarks/results/")
-    args = parser.parse_args(argv)
-
-    if args.tasks:
-        tasks = parse_choice(args.tasks, TASKS, parser, "tasks")
-    else:
-        tasks = QUICK_TASKS if args.quick else TASKS
-    if args.seeds:
-        args.seeds = [int(s) for s in args.seeds.split(",")]
-    else:
-        args.seeds = list(QUICK_SEEDS if args.quick and not args.tasks else range(5))
-    seeds = args.seeds
-
-    peers, missing = import_peers("adapt.instance_based") if args.peers else ({}, {})
-    keys = [(m, lib) for m, lib in METHODS if lib in ("sklearn", "tlearn") or lib in peers]
-    libraries = ["tlearn", *[lib for lib in PEER_LIBRARIES if lib in peers]]
-    data = load_office_caltech(task_letters(tasks))
-    sources = sorted({t[0] for t in tasks})
-    settings = settings_from(args, data, sources)
-    print_settings(settings, tasks, libraries, missing)
-    print(f"Machine load before the runs: {load_text()}.\n", flush=True)
-
-    records, notes = [], {}
-    for task in tasks:
-        (Xs, ys), (Xt, yt) = data[task[0]], data[task[-1]]
-        learner = LogisticRegression(C=settings["C_by_source"][task[0]], max_iter=1000)
-        kmm = {
-            "gamma": median_heuristic_gamma(np.vstack([Xs, Xt]), random_state=0),
-            "B": args.kmm_B,
-            "eps": default_eps(Xs.shape[0]),
-            "n_estimators": args.n_estimators,
-        }
-        for seed in seeds:
-            labelled, test = few_label_split(yt, args.labels_per_class, seed)
-            split = (Xs, ys, Xt[labelled], yt[labelled], Xt[test])
-            for method, library in keys:
-                acc, seconds, info, messages, error = run_cell(
-                    method, library, learner, split, yt[test], kmm, peers
-                )
-                record = {
-                    "method": method,
-                    "library": library,
-                    "task": task,
-                    "seed": seed,
-                    "accuracy": acc,
-                    "fit_seconds": seconds,
-                    "n_labelled": len(labelled),
-                    "n_test": len(test),
-                    "error": error,
-                }
-                if method == "KMM":
-                    record.update({f"kmm_{k}": v for k, v in info.items()})
-                    record["kmm_gamma"] = kmm["gamma"]
-                elif method.startswith("TrAdaBoost"):
-                    record.update({f"tradaboost_{k}": v for k, v in info.items()})
-                records.append(record)
-                for m in messages + ([f"ERROR {error}"] if error else []):
-                    notes.setdefault((method, library), {}).setdefault(m, []).append(
-                        f"{task}/{seed}"
-                    )
-                print(
-                    f"  {task} seed {seed} {method:<11} {library:<7} {fmt(acc)} "
-                    f"({fmt(seconds)} s){'  ERROR ' + error if error else ''}",
-                    file=sys.stderr,
-                    flush=True,
-                )
+def results_text(report):
+    """Everything the run prints after the grid: accuracy, fit time, KMM constraints, the
+    issue's goal, notes, the run; from the report alone (a live one or its JSON)."""
+    s, tasks = report["settings"], report["tasks"]
+    seeds = report.get("seeds", s["seeds"])
+    records = _common.nan_for_none(report["records"], NUMERIC)
+    keys = _keys(records)
     summary = summarise(records, tasks, seeds, keys)
-
-    print(
+    out, emit = _common.text_lines()
+    emit(
         f"## Target test accuracy (%), mean ± std over {len(seeds)} seed(s), "
-        f"{args.labels_per_class} labelled target rows per class\n"
+        f"{s['labels_per_class']} labelled target rows per class\n"
     )
-    print(accuracy_table(summary, tasks, keys))
-    print(
+    emit(accuracy_table(summary, tasks, keys))
+    emit(
         "\nBold: best in the column. ↓: a transfer method (pooled, TrAdaBoost, KMM) below "
         "source-only on that column (negative transfer). `mean`: the mean over the tasks "
         "of each seed, then mean ± std over the seeds.\n"
     )
 
-    # fit times
-    time_rows = []
-    total = {}
-    for key in keys:
-        secs = np.array([r["fit_seconds"] for r in records if (r["method"], r["library"]) == key])
-        total[key] = float(np.nansum(secs))
-        time_rows.append(
-            [key[0], key[1], fmt(total[key], 1), fmt(1000 * np.nanmean(secs), 0), len(secs)]
-        )
-    print("## Fit time (fit + predicting the test rows, wall clock, one process)\n")
-    print(markdown_table(["method", "library", "total s", "mean ms per fit", "fits"], time_rows))
-    ratios = {}
-    print()
+    totals = _totals(records, keys)
+    time_rows = [
+        [k[0], k[1], fmt(total, 1), fmt(1000 * mean, 0), n]
+        for k, (total, mean, n) in totals.items()
+    ]
+    emit("## Fit time (fit + predicting the test rows, wall clock, one process)\n")
+    emit(markdown_table(["method", "library", "total s", "mean ms per fit", "fits"], time_rows))
+    emit()
     for method in ("TrAdaBoost", "KMM"):
-        ours = total.get((method, "tlearn"))
+        ours = totals.get((method, "tlearn"), (None,))[0]
         for peer in PEER_LIBRARIES:
-            theirs = total.get((method, peer))
+            theirs = totals.get((method, peer), (None,))[0]
             if ours and theirs:
-                ratios[f"{method} tlearn/{peer}"] = ours / theirs
-                print(
+                emit(
                     f"- {method}: tlearn / {peer} fit time = {ours / theirs:.2f} "
                     f"({peer} takes {fmt_ratio(theirs / ours)} tlearn's time)."
                 )
 
-    # KMM weights against their constraints
     kmm_rows = []
     for key in keys:
-        if key[0] != "KMM":
-            continue
         rs = [r for r in records if (r["method"], r["library"]) == key and "kmm_above_B" in r]
-        if not rs:
+        if key[0] != "KMM" or not rs:
             continue
         kmm_rows.append(
             [
@@ -503,11 +705,11 @@ def main(argv=None):
             ]
         )
     if kmm_rows:
-        print(
-            f"\n## KMM weights against their constraints (B = {args.kmm_B:g}), worst over "
+        emit(
+            f"\n## KMM weights against their constraints (B = {s['kmm_B']:g}), worst over "
             "all tasks and seeds\n"
         )
-        print(
+        emit(
             markdown_table(
                 ["library", "max(-w)", "max(w - B)", "sum outside band", "largest w", "sum/n_s"],
                 kmm_rows,
@@ -517,7 +719,7 @@ def main(argv=None):
     # the issue's goal, for each of tlearn's two variants
     ad = summary.get(("TrAdaBoost", "adapt"))
     to = summary[("target-only", "sklearn")]
-    print("\n## Goal: tlearn's TrAdaBoost beats ADAPT's and target-only\n")
+    emit("\n## Goal: tlearn's TrAdaBoost beats ADAPT's and target-only\n")
     for method, hypothesis in (("TrAdaBoost", "label"), ("TrAdaBoost (proba)", "proba")):
         tl = summary.get((method, "tlearn"))
         if tl is None:
@@ -534,74 +736,115 @@ def main(argv=None):
                 f"; vs ADAPT {ad['task_mean']:.2f} ({tl['task_mean'] - ad['task_mean']:+.2f} "
                 f"points, better on {wins_ad} of {len(tasks)} tasks)"
             )
-        print(text + ".")
+        emit(text + ".")
     diag = [r for r in records if (r["method"], r["library"]) == ("TrAdaBoost", "tlearn")]
     if diag:
         unchanged = sum(bool(r.get("tradaboost_weights_unchanged")) for r in diag)
         zero = np.mean([r.get("tradaboost_zero_error_rounds", np.nan) for r in diag])
-        print(
+        emit(
             f"- tlearn's TrAdaBoost (hypothesis='label'): in {unchanged} of {len(diag)} fits "
             "no weight ever changed "
             f"(every round classified every labelled row, source and target, correctly: the "
             f"0/1 loss is 0 everywhere), so every round refits the pooled learner and the "
             f"vote equals `pooled`; rounds with zero target error: {zero:.1f} of "
-            f"{args.n_estimators} on average. hypothesis='proba' and ADAPT's variant use "
+            f"{s['n_estimators']} on average. hypothesis='proba' and ADAPT's variant use "
             "the loss 1 - p(true class) of predict_proba, which is positive even on "
             "correctly classified rows."
         )
+    notes = {}
+    for r in records:
+        for m in r.get("warnings", []) + ([f"ERROR {r['error']}"] if r["error"] else []):
+            where = f"{r['task']}/{r['seed']}"
+            notes.setdefault((r["method"], r["library"]), {}).setdefault(m, []).append(where)
     if notes:
-        print("\nNotes (warnings and errors, with the task/seed where they occurred):\n")
+        emit("\nNotes (warnings and errors, with the task/seed where they occurred):\n")
         for (method, library), msgs in notes.items():
             for m, where in msgs.items():
                 shown = ", ".join(where[:6]) + (
                     f", ... ({len(where)} fits)" if len(where) > 6 else ""
                 )
-                print(f"- {method} / {library}: {m} [{shown}]")
-    print(f"\nMachine load after the runs: {load_text()}.")
+                emit(f"- {method} / {library}: {m} [{shown}]")
+    load = ", ".join(f"{x:.2f}" for x in report["machine"]["load_average"])
+    emit(f"\nMachine load after the runs: load average: {load}.")
+    if report.get("run"):
+        emit(_common.run_line(report, len(records), "source C and KMM gamma"))
+    return "".join(out)
 
-    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
-    full = len(tasks) == 12 and len(seeds) >= 5
-    stem = args.output or ("instance_office_caltech" if full else "instance_office_caltech_quick")
-    fields = [
-        "method",
-        "library",
-        "task",
-        "seed",
-        "accuracy",
-        "fit_seconds",
-        "n_labelled",
-        "n_test",
-        "kmm_gamma",
-        "kmm_solver",
-        "kmm_n_iter",
-        "kmm_below_0",
-        "kmm_above_B",
-        "kmm_sum_band",
-        "kmm_max_weight",
-        "kmm_max_violation",
-        "tradaboost_zero_error_rounds",
-        "tradaboost_weights_unchanged",
-        "error",
-    ]
-    write_csv(RESULTS_DIR / f"{stem}.csv", fields, records)
-    report = {
-        "benchmark": "instance_office_caltech",
-        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-        "command": [sys.executable, *sys.argv],
-        "tasks": list(tasks),
-        "settings": settings,
-        "versions": package_versions(),
-        "machine": machine_info(),
-        "peers_not_run": missing,
-        "summary": [
-            {"method": k[0], "library": k[1], **summary[k], "fit_seconds_total": total[k]}
-            for k in keys
-        ],
-        "time_ratios": ratios,
-        "records": records,
-    }
-    write_json(RESULTS_DIR / f"{stem}.json", report)
-    print(f"\nWrote {RESULTS_DIR / stem}.csv and .json.")
+
+def render(report):
+    """The whole output of a run, from its report (``--render``)."""
+    return header_text(report) + results_text(report)
+
+
+# ============================================================================ files
+
+
+def plot_report(report, path):
+    """Accuracy per task and method (mean ± std over seeds) of a report, as a PNG."""
+    plt = _common.pyplot()
+    records = _common.nan_for_none(report["records"], NUMERIC)
+    keys, tasks = _keys(records), report["tasks"]
+    summary = summarise(records, tasks, report.get("seeds", report["settings"]["seeds"]), keys)
+    columns = [*tasks, "mean"]
+    series = []
+    for k in keys:
+        s = summary[k]
+        values = [s["task_mean"] if c == "mean" else s["mean"][c] for c in columns]
+        errors = [s["task_mean_std"] if c == "mean" else s["std"][c] for c in columns]
+        series.append(
+            (k[0] if k[1] in ("tlearn", "sklearn") else f"{k[0]} ({k[1]})", values, errors)
+        )
+    fig, ax = plt.subplots(figsize=(max(8.0, 0.9 * len(columns) + 3), 4.5), layout="constrained")
+    K = report["settings"]["labels_per_class"]
+    _common.errorbar_panel(
+        ax,
+        columns,
+        series,
+        "target test accuracy (%)",
+        f"Office-Caltech-10 SURF, {K} labelled target rows per class (mean ± std over seeds)",
+    )
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def output_stem(args):
+    """``--output``, else the script's name (``_quick`` unless 12 tasks and 5+ seeds)."""
+    full = len(args.tasks) == len(TASKS) and len(args.seeds) >= len(SEEDS)
+    return args.output or (BENCHMARK if full else f"{BENCHMARK}_quick")
+
+
+def write_outputs(report, stem):
+    """CSV, JSON and (with matplotlib) PNG of a finished run; the paths written."""
+    paths = [_cli.results_path(stem, f".{ext}") for ext in ("csv", "json")]
+    write_csv(paths[0], CSV_FIELDS, report["records"])
+    write_json(paths[1], report)
+    png = _common.png_or_reason(
+        plot_report, report, _cli.results_path(stem, ".png"), "instance_office_caltech.py"
+    )
+    return paths + ([png] if png else [])
+
+
+# ============================================================================ main
+
+
+def main(argv=None):
+    argv = sys.argv[1:] if argv is None else list(argv)
+    args = parse_args(argv)
+    if args.render:
+        sys.stdout.write(render(_cli.load_report(args.render, BENCHMARK)))
+        return
+    plan = prepare(argv)
+    with _cli.grid_runner(args, by_value=(_cli, _common, _speed, _grid)) as runner:
+        settle_seconds = settle(plan, runner)
+        report = describe(plan)
+        sys.stdout.write(header_text(report))
+        sys.stdout.flush()
+        records, grid_seconds = run_grid(plan, runner)
+        info = {**runner.info, "settle_seconds": settle_seconds, "grid_seconds": grid_seconds}
+    finish_report(report, records, info)
+    sys.stdout.write(results_text(report))
+    paths = write_outputs(report, output_stem(args))
+    print(f"\nWrote {', '.join(str(p) for p in paths)}.")
 
 
 if __name__ == "__main__":
