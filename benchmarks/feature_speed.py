@@ -2,7 +2,8 @@
 
 Synthetic data: ``tlearn.datasets.make_domain_shift("covariate", n_features=50,
 n_classes=3, strength=2)`` with ``n`` source and ``n`` target rows. Every
-(library, method, n) fit runs in a fresh Python subprocess, so that its peak
+(library, method, n) cell is one fit in a fresh Python subprocess (or
+``--repeats`` of them, the fastest kept), so that its peak
 resident memory (``VmHWM``) is its own; the tables report that peak minus the
 peak of a process that only imported the same libraries (so the data, about
 ``2 n d * 8`` bytes, is included), and the JSON also holds the increase during
@@ -10,7 +11,9 @@ peak of a process that only imported the same libraries (so the data, about
 ``/proc/self/clear_refs``). A fit that runs longer than ``--max-seconds`` or
 whose process grows past ``--max-memory-gb`` is killed and reported as
 ``timeout`` or ``OOM``; that (library, method) is then not tried at larger
-sizes.
+sizes. The grid runs size by size (every method at the smallest n, then the
+next n), so ``--n-jobs N`` runs N cells at once and skips the same cells; the
+timings then include the contention, and 1 is the measuring setting.
 
 Methods and the settings shared by every library (translated to each
 library's convention):
@@ -32,47 +35,43 @@ is reported to check that the fast path gives the same answer.
 
 Usage::
 
-    python benchmarks/feature_speed.py            # full run (tens of minutes)
+    python benchmarks/feature_speed.py --peers    # full run (tens of minutes)
     python benchmarks/feature_speed.py --quick    # smoke run, small sizes
-    python benchmarks/feature_speed.py --no-peers --max-seconds 60
+    python benchmarks/feature_speed.py --max-seconds 60 --methods "TCA rbf,SA"
+    python benchmarks/feature_speed.py --render benchmarks/results/feature_speed.json
 
 Writes markdown to stdout, and CSV, JSON and a log-log PNG of time against
-``n`` under ``benchmarks/results/``.
+``n`` under ``benchmarks/results/``. BLAS is pinned to one thread in every
+worker (``--blas-threads``, 1 by default; 0 leaves it as it is).
 """
 
 from __future__ import annotations
 
-import argparse
-import json
-import os
-import platform
 import sys
 import time
 from operator import itemgetter
 from pathlib import Path
 
-from _common import fmt_ratio, run_repeated, status_kb
-from _speed import (
-    available_libraries,
+HERE = Path(__file__).resolve().parent
+if str(HERE) not in sys.path:  # imported by path (the tests) rather than run
+    sys.path.insert(0, str(HERE))
+
+import _cli  # noqa: E402
+import _speed  # noqa: E402
+from _common import fmt_ratio, parse_choice, run_repeated, status_kb  # noqa: E402
+from _speed import (  # noqa: E402
     fit_time,
-    header_text,
-    import_baselines,
     import_modules,
-    new_report,
-    parse_sizes,
     peak_memory,
     plot_lines,
     pyplot,
     ratio_rows,
-    run_line,
     size_table,
     status_text,
     timed_fit,
     titled_table,
     warning_lines,
-    worker_env,
     worker_main,
-    write_results,
 )
 
 N_FEATURES = 50
@@ -99,6 +98,7 @@ METHODS = {
 PEER_MODULES = {"skada": "skada", "adapt": "adapt.feature_based"}
 
 SCRIPT = Path(__file__).resolve()
+NAME = "feature_speed"
 
 
 # ============================================================================ worker side
@@ -226,7 +226,138 @@ def worker(spec_path):
     worker_main(spec_path, _import_library, _fit_cell)
 
 
-# ============================================================================ parent side
+# ============================================================================ the grid
+
+
+def build_parser():
+    parser = _cli.make_parser(
+        __doc__,
+        quick="smoke run on small sizes: n in "
+        f"{_speed.size_text(QUICK_DENSE_SIZES)} (exact methods) and "
+        f"{_speed.size_text(QUICK_LOWRANK_SIZES)} (low-rank TCA)",
+        n_jobs_note=_speed.N_JOBS_NOTE,
+    )
+    group = _speed.add_speed_options(
+        parser,
+        sizes_help="comma-separated rows per domain of the exact methods, run in increasing\n"
+        f"order (default: {_speed.size_text(DENSE_SIZES)}; "
+        f"{_speed.size_text(QUICK_DENSE_SIZES)} with --quick)",
+        max_seconds=120.0,
+        max_memory_gb=12.0,
+        repeats=1,
+    )
+    group.add_argument(
+        "--lowrank-sizes",
+        type=_speed.size_list,
+        help="comma-separated rows per domain of low-rank TCA\n(default: "
+        f"{_speed.size_text(LOWRANK_SIZES)}; {_speed.size_text(QUICK_LOWRANK_SIZES)} "
+        "with --quick)",
+    )
+    parser.add_argument("--landmarks", type=int, default=1000, help="Nystrom landmarks")
+    parser.add_argument(
+        "--methods",
+        help=f"comma-separated subset of the methods (default: all):\n{', '.join(METHODS)}",
+    )
+    return parser
+
+
+def parse_args(argv=None):
+    """The arguments, with the defaults that depend on ``--quick`` filled in."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    _cli.finish(parser, args)
+    _speed.finish_speed_options(parser, args)
+    args.sizes = args.sizes or (QUICK_DENSE_SIZES if args.quick else DENSE_SIZES)
+    args.lowrank_sizes = args.lowrank_sizes or (
+        QUICK_LOWRANK_SIZES if args.quick else LOWRANK_SIZES
+    )
+    if args.landmarks < 1:
+        parser.error("--landmarks must be at least 1")
+    args.method_list = tuple(METHODS)
+    if args.methods:
+        args.method_list = parse_choice(args.methods, tuple(METHODS), parser, "methods")
+    return args
+
+
+def prepare(args):
+    """The plan of a run: the libraries that import, the lines of the grid, the settings."""
+    grid = _speed.grid_settings(SCRIPT, args, "method", n_landmarks=args.landmarks)
+    libraries, missing = _speed.available_libraries(
+        PEER_MODULES if args.peers else {}, _speed.cell_env(grid)
+    )
+    lines = [
+        (
+            {"library": library, "method": method},
+            tuple(args.lowrank_sizes if method == "TCA rbf low-rank" else args.sizes),
+        )
+        for method in args.method_list
+        for library in METHODS[method]
+        if library in libraries
+    ]
+    return {
+        "args": args,
+        "libraries": libraries,
+        "missing": missing,
+        "lines": lines,
+        "grid": grid,
+        "full": not args.quick,
+    }
+
+
+def describe(plan):
+    """What the JSON report says of a run before any fit."""
+    args = plan["args"]
+    settings = {
+        "n_features": N_FEATURES,
+        "n_components": N_COMPONENTS,
+        "mu": MU,
+        "peer_mu": 1 / MU,
+        "gamma": GAMMA,
+        "coral_lambda": CORAL_LAMBDA,
+        "skada_coral_reg": CORAL_LAMBDA / (1 + CORAL_LAMBDA),
+        "n_landmarks": args.landmarks,
+        "sizes": tuple(args.sizes),
+        "lowrank_sizes": tuple(args.lowrank_sizes),
+        "max_seconds": args.max_seconds,
+        "max_memory_gb": args.max_memory_gb,
+        "blas_threads": args.blas_threads,
+        "repeats": args.repeats,
+        "classifier": "LogisticRegression()",
+        "data": f"make_domain_shift('covariate', n_features={N_FEATURES}, n_classes=3, strength=2)",
+        "methods": list(args.method_list),
+    }
+    return _speed.new_report(NAME, settings, plan["libraries"], plan["missing"], args)
+
+
+def run_cell(cell, payload, settings):
+    """One (library, method, n) cell: ``--repeats`` fits, each in a fresh process."""
+    spec = {**cell, "n_landmarks": settings["n_landmarks"]}
+    r = run_repeated(
+        settings["script"],
+        spec,
+        settings["repeats"],
+        settings["max_seconds"],
+        settings["max_memory_kb"],
+        _speed.cell_env(settings),
+    )
+    row = _speed.record(cell, r, settings, "vmhwm_kb")
+    if r["status"] == "ok":
+        row["fit_increase_mb"] = (
+            (r["vmhwm_fit_kb"] - r["vmrss_before_fit_kb"]) / 1024 if r["peak_reset"] else None
+        )
+    return row
+
+
+def show(row):
+    """The progress line of a finished cell (stderr)."""
+    if row["status"] == "ok":
+        shown = f"{row['fit_seconds']:.2f} s, {row['peak_mb']:.0f} MB, acc {row['accuracy']:.2f}"
+    else:
+        shown = status_text(row)
+    return f"  {row['method']:<17} {row['library']:<7} n={row['n']:<7,} {shown}"
+
+
+# ============================================================================ output
 
 
 def cell_acc(r):
@@ -262,7 +393,7 @@ def _libraries(report):
     return report.get("libraries") or list(dict.fromkeys(r["library"] for r in report["rows"]))
 
 
-def header(report):
+def header_text(report):
     s = report["settings"]
     mu, lam = s["mu"], s["coral_lambda"]
     lines = [
@@ -276,10 +407,10 @@ def header(report):
         f"process; BLAS threads: {s['blas_threads'] or 'default'}; CPUs: "
         f"{report['machine']['cpus']}; repeats per cell: {s.get('repeats', 1)} (fastest kept).",
     ]
-    return header_text(lines, _libraries(report), report["peers_not_run"])
+    return _speed.header_text(lines, {**report, "libraries": _libraries(report)})
 
 
-def render(report):
+def results_text(report):
     """The markdown tables of a finished run (``report`` as written to the JSON file)."""
     s, rows, libraries = report["settings"], report["rows"], _libraries(report)
     sizes, lowrank_sizes = s["sizes"], s["lowrank_sizes"]
@@ -337,10 +468,18 @@ def render(report):
         out.append("Warnings raised during the fits:\n")
         out.extend(f"- {method} / {library}: {w}" for library, method, w in notes)
         out.append("")
+    out.append(_speed.run_text(report))
     return "\n".join(out)
 
 
-def plot(rows, path):
+def render(report):
+    """The whole output of a run, from its report (``--render``)."""
+    return header_text(report) + "\n" + results_text(report)
+
+
+def plot_report(report, path):
+    """Fit time against n, a line per (method, library), as a PNG."""
+    rows = report["rows"]
     plt = pyplot()
     colors = dict(zip(METHODS, plt.rcParams["axes.prop_cycle"].by_key()["color"]))
     fig, ax = plt.subplots(figsize=(8, 5.5))
@@ -366,132 +505,51 @@ def plot(rows, path):
     plt.close(fig)
 
 
+CSV_FIELDS = [
+    "library",
+    "method",
+    "n",
+    "status",
+    "fit_seconds",
+    "predict_seconds",
+    "accuracy",
+    "peak_mb",
+    "fit_increase_mb",
+    "vmhwm_kb",
+    "solver",
+    "skipped",
+    "error",
+]
+
+
 def main(argv=None):
-    parser = argparse.ArgumentParser(
-        description=__doc__.split("\n\n")[0],
-        formatter_class=argparse.RawTextHelpFormatter,
-    )
-    parser.add_argument("--quick", action="store_true", help="smoke run on small sizes")
-    parser.add_argument("--no-peers", action="store_true", help="tlearn only")
-    parser.add_argument("--max-seconds", type=float, default=120.0, help="cap per fit (s)")
-    parser.add_argument("--max-memory-gb", type=float, default=12.0, help="cap per process (GB)")
-    parser.add_argument("--sizes", help="comma-separated rows per domain for the exact methods")
-    parser.add_argument("--lowrank-sizes", help="comma-separated rows per domain, low-rank TCA")
-    parser.add_argument("--landmarks", type=int, default=1000, help="Nystrom landmarks")
-    parser.add_argument("--methods", help=f"comma-separated subset of: {', '.join(METHODS)}")
-    parser.add_argument(
-        "--repeats",
-        type=int,
-        default=1,
-        help="fresh processes per cell; the fastest is kept",
-    )
-    parser.add_argument(
-        "--blas-threads",
-        type=int,
-        default=None,
-        help="pin BLAS/OpenMP threads in every worker",
-    )
-    parser.add_argument("--output", default=None, help="file stem under benchmarks/results/")
-    parser.add_argument("--render", metavar="JSON", help="print the tables of a saved run")
-    parser.add_argument("--worker", help=argparse.SUPPRESS)
-    args = parser.parse_args(argv)
-    if args.worker:
-        worker(args.worker)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    spec = _speed.worker_argv(argv)
+    if spec:
+        worker(spec)
         return
+    args = parse_args(argv)
     if args.render:
-        report = json.loads(Path(args.render).read_text())
-        print(header(report))
-        print(render(report))
+        print(render(_cli.load_report(args.render, NAME)))
         return
-
-    sizes = parse_sizes(args.sizes, QUICK_DENSE_SIZES if args.quick else DENSE_SIZES)
-    lowrank_sizes = parse_sizes(
-        args.lowrank_sizes, QUICK_LOWRANK_SIZES if args.quick else LOWRANK_SIZES
+    plan = prepare(args)
+    report = describe(plan)
+    print(header_text(report), flush=True)
+    rows, baselines, info = _speed.execute(
+        args,
+        run_cell,
+        plan["lines"],
+        plan["libraries"],
+        plan["grid"],
+        show,
+        NAME,
+        skipped="{status} at n={n:,}",
     )
-    methods = tuple(METHODS)
-    if args.methods:
-        methods = tuple(m.strip() for m in args.methods.split(","))
-        bad = [m for m in methods if m not in METHODS]
-        if bad:
-            parser.error(f"unknown methods {bad}; choose among {', '.join(METHODS)}")
-
-    env = worker_env(args.blas_threads)
-    max_memory_kb = int(args.max_memory_gb * 1024**2)
-    libraries, missing = available_libraries({} if args.no_peers else PEER_MODULES, env)
-
-    settings = {
-        "n_features": N_FEATURES,
-        "n_components": N_COMPONENTS,
-        "mu": MU,
-        "peer_mu": 1 / MU,
-        "gamma": GAMMA,
-        "coral_lambda": CORAL_LAMBDA,
-        "skada_coral_reg": CORAL_LAMBDA / (1 + CORAL_LAMBDA),
-        "n_landmarks": args.landmarks,
-        "sizes": sizes,
-        "lowrank_sizes": lowrank_sizes,
-        "max_seconds": args.max_seconds,
-        "max_memory_gb": args.max_memory_gb,
-        "blas_threads": args.blas_threads,
-        "repeats": args.repeats,
-        "classifier": "LogisticRegression()",
-        "data": f"make_domain_shift('covariate', n_features={N_FEATURES}, n_classes=3, strength=2)",
-    }
-    machine = {"cpus": os.cpu_count(), "platform": platform.platform()}
-    report = new_report("feature_speed", settings, machine, libraries, missing)
-    print(header(report), flush=True)
-
-    baselines = import_baselines(SCRIPT, libraries, "method", args.max_seconds, max_memory_kb, env)
-    report["import_baseline_mb"] = baselines
-
-    def measure(row):
-        spec = {**row, "n_landmarks": args.landmarks}
-        r = run_repeated(SCRIPT, spec, args.repeats, args.max_seconds, max_memory_kb, env)
-        row.update(r)
-        if r["status"] == "ok":
-            row["peak_mb"] = r["vmhwm_kb"] / 1024 - baselines[row["library"]]
-            row["fit_increase_mb"] = (
-                (r["vmhwm_fit_kb"] - r["vmrss_before_fit_kb"]) / 1024 if r["peak_reset"] else None
-            )
-            shown = f"{r['fit_seconds']:.2f} s, {row['peak_mb']:.0f} MB, "
-            shown += f"acc {r['accuracy']:.2f}"
-        else:
-            shown = status_text(r)
-        print(
-            f"  {row['method']:<17} {row['library']:<7} n={row['n']:<7,} {shown}",
-            file=sys.stderr,
-            flush=True,
-        )
-        return r["status"]
-
-    for method in methods:
-        line_sizes = lowrank_sizes if method == "TCA rbf low-rank" else sizes
-        for library in METHODS[method]:
-            if library in libraries:
-                fields = {"library": library, "method": method}
-                run_line(report["rows"], fields, line_sizes, measure, "{status} at n={n:,}")
-
-    report["machine"]["load_average_at_end"] = os.getloadavg()
-    print(render(report))
-
-    stem = args.output or ("feature_speed_quick" if args.quick else "feature_speed")
-    fields = [
-        "library",
-        "method",
-        "n",
-        "status",
-        "fit_seconds",
-        "predict_seconds",
-        "accuracy",
-        "peak_mb",
-        "fit_increase_mb",
-        "vmhwm_kb",
-        "solver",
-        "skipped",
-        "error",
-    ]
-    path = write_results(stem, fields, report, plot)
-    print(f"Wrote {path}.csv, .json and .png.")
+    _speed.finish_report(report, rows, baselines, info)
+    print(results_text(report))
+    stem = _cli.output_stem(args, NAME, plan["full"])
+    paths = _speed.write_outputs(report, stem, CSV_FIELDS, plot_report, "feature_speed.py")
+    print(f"\nWrote {', '.join(str(p) for p in paths)}.")
 
 
 if __name__ == "__main__":

@@ -2,21 +2,23 @@
 
 Synthetic data: ``tlearn.datasets.make_domain_shift("covariate", n_features=50,
 n_classes=3, strength=2)`` with ``n`` source and ``n`` target rows (seed 0),
-the data of ``feature_speed.py``. Every (library, variant, n) fit runs in a
-fresh Python subprocess, so that its peak resident memory (``VmHWM``) is its
+the data of ``feature_speed.py``. Every (library, variant, n) cell is one fit
+in a fresh Python subprocess, so that its peak resident memory (``VmHWM``) is its
 own; the tables report that peak at the end of ``fit`` minus the peak of a
 process that only imported the same libraries (the data, ``2 n 50 * 8`` bytes,
 is included). A fit that runs longer than ``--max-seconds`` or whose process
 grows past ``--max-memory-gb`` is killed and reported as ``timeout`` or
 ``OOM``; that (library, variant) is then not tried at larger sizes. A fit
 shorter than 10 s is repeated (``--repeats``, each in a fresh process) and the
-fastest run kept.
+fastest run kept. The grid runs size by size (every variant at the smallest n,
+then the next n), so ``--n-jobs N`` runs N cells at once and skips the same
+cells; the timings then include the contention, and 1 is the measuring setting.
 
 Every KMM gets the same problem: rbf kernel, gamma from the median heuristic
-(tlearn's ``median_heuristic_gamma`` on the pooled rows, 1,000-row subsample
-seeded 0, computed in the worker before the clock starts and passed to every
-library), ``B = 1000`` and ``eps = (sqrt(n) - 1) / sqrt(n)`` (the paper's
-values and every library's default), and the same final classifier,
+(``tlearn.metrics.median_heuristic_gamma`` on the pooled rows, 1,000-row
+subsample seeded 0, computed in the worker before the clock starts and passed
+to every library), ``B = 1000`` and ``eps = (sqrt(n) - 1) / sqrt(n)`` (Huang
+et al. 2006's values and every library's default), and the same final classifier,
 ``LogisticRegression()`` on the weighted source rows. The fit time is that of
 the whole ``fit`` (weights and classifier). Variants:
 
@@ -38,58 +40,65 @@ relative to the unweighted source: lower is a better solution of the same QP.
 
 Usage::
 
-    python benchmarks/kmm_scaling.py            # 1k to 20k rows per domain (an hour or more)
+    python benchmarks/kmm_scaling.py --peers    # 1k to 20k rows per domain (an hour or more)
     python benchmarks/kmm_scaling.py --quick    # 1k and 2k, 10 s caps (smoke run)
-    python benchmarks/kmm_scaling.py --no-peers --sizes 1000,20000
+    python benchmarks/kmm_scaling.py --sizes 1000,20000 --variants tlearn:default
+    python benchmarks/kmm_scaling.py --render benchmarks/results/kmm_scaling.json
 
 Writes markdown to stdout, and CSV, JSON and a log-log PNG of time against
-``n`` under ``benchmarks/results/``. Pin BLAS to one thread
-(``OPENBLAS_NUM_THREADS=1``, or ``--blas-threads 1``) on a shared machine.
+``n`` under ``benchmarks/results/``. BLAS is pinned to one thread in every
+worker (``--blas-threads``, 1 by default; 0 leaves it as it is).
+
+Reference: J. Huang, A. Smola, A. Gretton, K. Borgwardt and B. Schoelkopf,
+"Correcting Sample Selection Bias by Unlabeled Data", NIPS 2006 (the QP, B and
+eps).
 """
 
 from __future__ import annotations
 
-import argparse
-import json
-import os
+import math
 import sys
 from pathlib import Path
 
-from _common import fmt_ratio, kmm_mmd2, kmm_violation, load_text, machine_info
-from _speed import (
-    available_libraries,
+HERE = Path(__file__).resolve().parent
+if str(HERE) not in sys.path:  # imported by path (the tests) rather than run
+    sys.path.insert(0, str(HERE))
+
+import _cli  # noqa: E402
+import _speed  # noqa: E402
+from _common import fmt_ratio, kmm_mmd2, kmm_violation, load_text, parse_choice  # noqa: E402
+from _speed import (  # noqa: E402
     caps_line,
     fit_time,
-    header_text,
-    import_baselines,
     import_modules,
-    new_report,
-    parse_sizes,
     peak_memory,
     plot_lines,
     pyplot,
     ratio_rows,
-    run_cell,
-    run_line,
     size_table,
     status_text,
     timed_fit,
     titled_table,
     warning_lines,
-    worker_env,
     worker_main,
-    write_results,
 )
 
 SCRIPT = Path(__file__).resolve()
+NAME = "kmm_scaling"
 
 N_FEATURES = 50
 B = 1000.0
 SEED = 0
 SIZES = (1000, 2000, 5000, 10000, 20000)
 QUICK_SIZES = (1000, 2000)
-QUICK_MAX_SECONDS = 10.0
+MAX_SECONDS, QUICK_MAX_SECONDS = 600.0, 10.0
+REPEATS, QUICK_REPEATS = 3, 1
 REPEAT_BELOW_SECONDS = 10.0
+#: tlearn's KMM with ``n_landmarks=None``, as its docstring states: "the exact kernel
+#: matrix when there are at most 5,000 source rows, else the Nystrom factor on 2,000
+#: landmarks" (``tests/test_benchmark_kmm_scaling.py`` checks the docstring still says so).
+KMM_DENSE_MAX_SOURCE = 5_000
+KMM_DEFAULT_LANDMARKS = 2_000
 
 # (library, variant), in table order; the first is the reference of the ratios.
 VARIANTS = (
@@ -109,11 +118,24 @@ QUICK_VARIANTS = tuple(
 PEER_MODULES = {"skada": "skada", "adapt": "adapt.instance_based"}
 
 
+def huang_eps(n_source):
+    """KMM's band width ``(sqrt(n) - 1) / sqrt(n)`` of Huang et al. (2006), every library's
+    default."""
+    root = math.sqrt(n_source)
+    return (root - 1.0) / root
+
+
 # ============================================================================ worker side
 
 
 #: What every worker imports, and what a worker of each library imports besides.
-WORKER_IMPORTS = ("numpy", "sklearn.linear_model", "tlearn.datasets", "tlearn.instance")
+WORKER_IMPORTS = (
+    "numpy",
+    "sklearn.linear_model",
+    "tlearn.datasets",
+    "tlearn.instance",
+    "tlearn.metrics",
+)
 LIBRARY_IMPORTS = {"tlearn": (), "skada": ("skada",), "adapt": ("adapt.instance_based",)}
 
 
@@ -139,7 +161,11 @@ def _fit(library, variant, X, y, sample_domain, gamma, eps):
         solver = "cvxpy" if variant == "cvxpy" else "auto"
         model = KMM(LogisticRegression(), gamma=gamma, B=B, eps=eps, solver=solver, random_state=0)
         model.fit(X, y, sample_domain=sample_domain)
-        info = {"solver": model.solver_, "n_iter": int(model.n_iter_)}
+        info = {
+            "solver": model.solver_,
+            "n_iter": int(model.n_iter_),
+            "n_landmarks": model.n_landmarks_,
+        }
         return model.predict, model.weights_, info
     if library == "skada":
         import skada
@@ -183,7 +209,7 @@ def _fit_cell(spec, out_dir, result):
     import numpy as np
 
     from tlearn.datasets import make_domain_shift
-    from tlearn.instance._kmm import default_eps, median_heuristic_gamma
+    from tlearn.metrics import median_heuristic_gamma
 
     n = spec["n"]
     X, y_true, sample_domain = make_domain_shift(
@@ -199,7 +225,7 @@ def _fit_cell(spec, out_dir, result):
     source = sample_domain >= 0
     y = np.where(source, y_true, -1)
     gamma = median_heuristic_gamma(X, random_state=0)
-    eps = default_eps(int(source.sum()))
+    eps = huang_eps(int(source.sum()))
     result.update(gamma=gamma, eps=eps)
     (predict, weights, info), caught = timed_fit(
         out_dir,
@@ -221,7 +247,117 @@ def worker(spec_path):
     worker_main(spec_path, _import_library, _fit_cell, job="variant")
 
 
-# ============================================================================ parent side
+# ============================================================================ the grid
+
+
+def build_parser():
+    parser = _cli.make_parser(
+        __doc__,
+        quick=f"smoke run: n in {_speed.size_text(QUICK_SIZES)}, {QUICK_MAX_SECONDS:g} s cap, "
+        "no repeats, no SKADA SLSQP nor ADAPT batches",
+        n_jobs_note=_speed.N_JOBS_NOTE,
+    )
+    _speed.add_speed_options(
+        parser,
+        sizes_help="comma-separated rows per domain, run in increasing order\n(default: "
+        f"{_speed.size_text(SIZES)}; {_speed.size_text(QUICK_SIZES)} with --quick)",
+        max_seconds=MAX_SECONDS,
+        quick_max_seconds=QUICK_MAX_SECONDS,
+        max_memory_gb=10.0,
+        repeats=REPEATS,
+        quick_repeats=QUICK_REPEATS,
+        repeat_below=REPEAT_BELOW_SECONDS,
+    )
+    parser.add_argument(
+        "--variants",
+        help="comma-separated library:variant subset (default: all; with --quick, all but\n"
+        "skada:scipy and adapt:max_size=1000) of: "
+        + ", ".join(f"{lib}:{var}" for lib, var in VARIANTS),
+    )
+    parser.add_argument("--no-mmd", action="store_true", help="skip the exact MMD check")
+    return parser
+
+
+def parse_args(argv=None):
+    """The arguments, with the defaults that depend on ``--quick`` filled in."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    _cli.finish(parser, args)
+    _speed.finish_speed_options(parser, args)
+    args.sizes = args.sizes or (QUICK_SIZES if args.quick else SIZES)
+    args.variant_list = QUICK_VARIANTS if args.quick else VARIANTS
+    if args.variants:
+        names = [f"{lib}:{var}" for lib, var in VARIANTS]
+        wanted = parse_choice(args.variants, names, parser, "variants")
+        args.variant_list = tuple(tuple(v.split(":", 1)) for v in wanted)
+    return args
+
+
+def prepare(args):
+    """The plan of a run: the libraries that import, the lines of the grid, the settings."""
+    grid = _speed.grid_settings(SCRIPT, args, "variant", mmd=not args.no_mmd)
+    used = {lib for lib, _ in args.variant_list}  # a peer without a variant to run is not tried
+    peers = {p: m for p, m in PEER_MODULES.items() if p in used} if args.peers else {}
+    libraries, missing = _speed.available_libraries(peers, _speed.cell_env(grid))
+    lines = [
+        ({"library": lib, "variant": var}, tuple(args.sizes))
+        for lib, var in args.variant_list
+        if lib in libraries
+    ]
+    return {
+        "args": args,
+        "libraries": libraries,
+        "missing": missing,
+        "lines": lines,
+        "grid": grid,
+        "full": tuple(args.sizes) == SIZES and not args.quick,
+    }
+
+
+def describe(plan):
+    """What the JSON report says of a run before any fit."""
+    args = plan["args"]
+    settings = {
+        "n_features": N_FEATURES,
+        "B": B,
+        "sizes": tuple(args.sizes),
+        "max_seconds": args.max_seconds,
+        "max_memory_gb": args.max_memory_gb,
+        "repeats": args.repeats,
+        "blas_threads": args.blas_threads or _speed.blas_inherited()["OPENBLAS_NUM_THREADS"],
+        "classifier": "LogisticRegression()",
+        "data": f"make_domain_shift('covariate', n_features={N_FEATURES}, n_classes=3, "
+        f"strength=2, random_state={SEED})",
+        "variants": [f"{f['library']}:{f['variant']}" for f, _ in plan["lines"]],
+        "mmd": not args.no_mmd,
+        "kmm_dense_max_source": KMM_DENSE_MAX_SOURCE,
+        "kmm_default_landmarks": KMM_DEFAULT_LANDMARKS,
+    }
+    return _speed.new_report(NAME, settings, plan["libraries"], plan["missing"], args)
+
+
+def run_cell(cell, payload, settings):
+    """One (library, variant, n) cell: its fit in a fresh process, then the repeats (no MMD)."""
+    spec = {**cell, "mmd": settings["mmd"]}
+    r = _speed.repeat_fit(
+        settings, spec, REPEAT_BELOW_SECONDS, repeat_spec={**spec, "mmd": False}, keep_first=True
+    )
+    return _speed.record(cell, r, settings, "vmhwm_fit_kb")
+
+
+def show(row):
+    """The progress line of a finished cell (stderr)."""
+    if row["status"] == "ok":
+        shown = (
+            f"{row['fit_seconds']:.3g} s, {row['peak_mb']:.0f} MB, "
+            f"viol {row['max_violation']:.3g}, mmd {row.get('mmd2_ratio', float('nan')):.4f}"
+        )
+    else:
+        shown = status_text(row)
+    return f"  {row['library']:<6} {row['variant']:<14} n={row['n']:<7,} {shown}  [{load_text()}]"
+
+
+# ============================================================================ output
 
 
 #: How a finished run shows in the tables other than fit time and memory.
@@ -232,7 +368,20 @@ CELLS = {
 }
 
 
-def render(report):
+def header_text(report):
+    s = report["settings"]
+    lines = [
+        "# KMM scaling: fit time and memory against n\n",
+        f"Data: {s['data']}, n source = n target rows. KMM: rbf kernel, gamma by the median "
+        f"heuristic (the same value for every library), B = {s['B']:g}, eps = (sqrt(n) - 1) / "
+        f"sqrt(n); final classifier {s['classifier']}.",
+        caps_line(report, REPEAT_BELOW_SECONDS),
+    ]
+    return _speed.header_text(lines, report)
+
+
+def results_text(report):
+    """The tables of a finished run, the goal's verdict and the run."""
     rows, sizes = report["rows"], report["settings"]["sizes"]
     by_key = {(r["library"], r["variant"], r["n"]): r for r in rows}
     keys = [k for k in VARIANTS if any((*k, n) in by_key for n in sizes)]
@@ -285,6 +434,7 @@ def render(report):
         out.extend(f"- {lib} / {var}: {w}" for lib, var, w in notes)
         out.append("")
     out.append(goal(by_key, sizes, keys))
+    out.append(_speed.run_text(report))
     return "\n".join(out)
 
 
@@ -321,7 +471,16 @@ def goal(by_key, sizes, keys):
     return "\n".join(lines) + "\n"
 
 
-def plot(rows, path):
+def render(report):
+    """The whole output of a run, from its report (``--render``)."""
+    return header_text(report) + "\n" + results_text(report)
+
+
+def plot_report(report, path):
+    """Fit time against n, a line per (library, variant), as a PNG."""
+    rows, s = report["rows"], report["settings"]
+    dense_max = s.get("kmm_dense_max_source", KMM_DENSE_MAX_SOURCE)  # older reports: none
+    landmarks = s.get("kmm_default_landmarks", KMM_DEFAULT_LANDMARKS)
     plt = pyplot()
     colors = dict(zip(VARIANTS, plt.rcParams["axes.prop_cycle"].by_key()["color"]))
     fig, ax = plt.subplots(figsize=(8, 5.5))
@@ -338,14 +497,12 @@ def plot(rows, path):
         )
         for lib, var in VARIANTS
     ]
-    plot_lines(ax, lines, "fit time (s)", N_FEATURES)
-    from tlearn.instance._kmm import DEFAULT_LANDMARKS, DENSE_MAX_SOURCE
-
-    ax.axvline(DENSE_MAX_SOURCE, color="grey", linestyle="-.", linewidth=0.8)
+    plot_lines(ax, lines, "fit time (s)", s["n_features"])
+    ax.axvline(dense_max, color="grey", linestyle="-.", linewidth=0.8)
     ax.annotate(
-        f"tlearn default: exact kernel up to {DENSE_MAX_SOURCE:,} source rows,\n"
-        f"Nystrom ({DEFAULT_LANDMARKS:,} landmarks) above",
-        xy=(DENSE_MAX_SOURCE, 0.02),
+        f"tlearn default: exact kernel up to {dense_max:,} source rows,\n"
+        f"Nystrom ({landmarks:,} landmarks) above",
+        xy=(dense_max, 0.02),
         xycoords=("data", "axes fraction"),
         xytext=(4, 0),
         textcoords="offset points",
@@ -359,152 +516,47 @@ def plot(rows, path):
     plt.close(fig)
 
 
-def header(report):
-    s = report["settings"]
-    lines = [
-        "# KMM scaling: fit time and memory against n\n",
-        f"Data: {s['data']}, n source = n target rows. KMM: rbf kernel, gamma by the median "
-        f"heuristic (the same value for every library), B = {s['B']:g}, eps = (sqrt(n) - 1) / "
-        f"sqrt(n); final classifier {s['classifier']}.",
-        caps_line(report, REPEAT_BELOW_SECONDS),
-    ]
-    return header_text(lines, report["libraries"], report["peers_not_run"])
+CSV_FIELDS = [
+    "library",
+    "variant",
+    "n",
+    "status",
+    "fit_seconds",
+    "peak_mb",
+    "accuracy",
+    "mmd2_ratio",
+    "max_violation",
+    "above_B",
+    "max_weight",
+    "solver",
+    "n_iter",
+    "gamma",
+    "skipped",
+    "error",
+]
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(
-        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawTextHelpFormatter
-    )
-    parser.add_argument(
-        "--quick",
-        action="store_true",
-        help=f"smoke run: n in {QUICK_SIZES}, {QUICK_MAX_SECONDS:g} s cap, no repeats, "
-        "no SKADA SLSQP nor ADAPT batches",
-    )
-    parser.add_argument("--no-peers", action="store_true", help="tlearn only")
-    parser.add_argument("--sizes", help="comma-separated rows per domain")
-    parser.add_argument(
-        "--variants",
-        help="comma-separated library:variant subset, e.g. tlearn:default,adapt:one QP",
-    )
-    parser.add_argument("--max-seconds", type=float, default=None, help="cap per fit (s; 600)")
-    parser.add_argument("--max-memory-gb", type=float, default=10.0, help="cap per process (GB)")
-    parser.add_argument("--repeats", type=int, default=None, help="runs of a fit under 10 s (3)")
-    parser.add_argument("--no-mmd", action="store_true", help="skip the exact MMD check")
-    parser.add_argument("--blas-threads", type=int, default=None, help="pin BLAS threads")
-    parser.add_argument("--output", default=None, help="file stem under benchmarks/results/")
-    parser.add_argument("--render", metavar="JSON", help="print the tables of a saved run")
-    parser.add_argument("--worker", help=argparse.SUPPRESS)
-    args = parser.parse_args(argv)
-    if args.worker:
-        worker(args.worker)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    spec = _speed.worker_argv(argv)
+    if spec:
+        worker(spec)
         return
+    args = parse_args(argv)
     if args.render:
-        report = json.loads(Path(args.render).read_text())
-        print(header(report))
-        print(render(report))
-        plot(report["rows"], Path(args.render).with_suffix(".png"))
+        print(render(_cli.load_report(args.render, NAME)))
         return
-    if args.max_seconds is None:
-        args.max_seconds = QUICK_MAX_SECONDS if args.quick else 600.0
-    if args.repeats is None:
-        args.repeats = 1 if args.quick else 3
-    sizes = parse_sizes(args.sizes, QUICK_SIZES if args.quick else SIZES)
-    variants = QUICK_VARIANTS if args.quick else VARIANTS
-    if args.variants:
-        variants = tuple(tuple(v.strip().split(":", 1)) for v in args.variants.split(","))
-        bad = [v for v in variants if v not in VARIANTS]
-        if bad:
-            parser.error(
-                f"unknown variants {bad}; choose among "
-                + ", ".join(f"{lib}:{var}" for lib, var in VARIANTS)
-            )
-
-    env = worker_env(args.blas_threads)
-    max_memory_kb = int(args.max_memory_gb * 1024**2)
-    peers = {} if args.no_peers else PEER_MODULES
-    used = {lib for lib, _ in variants}  # a peer without a variant to run is not tried
-    libraries, missing = available_libraries({p: m for p, m in peers.items() if p in used}, env)
-    variants = [v for v in variants if v[0] in libraries]
-
-    settings = {
-        "n_features": N_FEATURES,
-        "B": B,
-        "sizes": sizes,
-        "max_seconds": args.max_seconds,
-        "max_memory_gb": args.max_memory_gb,
-        "repeats": args.repeats,
-        "blas_threads": args.blas_threads or env.get("OPENBLAS_NUM_THREADS"),
-        "classifier": "LogisticRegression()",
-        "data": f"make_domain_shift('covariate', n_features={N_FEATURES}, n_classes=3, "
-        f"strength=2, random_state={SEED})",
-        "variants": [f"{lib}:{var}" for lib, var in variants],
-    }
-    report = new_report("kmm_scaling", settings, machine_info(), libraries, missing)
-    print(header(report), flush=True)
-    print(f"Machine load at the start: {load_text()}.\n", flush=True)
-
-    baselines = import_baselines(SCRIPT, libraries, "variant", args.max_seconds, max_memory_kb, env)
-    report["import_baseline_mb"] = baselines
-
-    def measure(row):
-        spec = {**row, "mmd": not args.no_mmd}
-        r = run_cell(
-            SCRIPT,
-            spec,
-            args.max_seconds,
-            max_memory_kb,
-            env,
-            args.repeats,
-            REPEAT_BELOW_SECONDS,
-            repeat_spec={**spec, "mmd": False},
-            keep_first=True,
-        )
-        row.update(r)
-        if r["status"] == "ok":
-            row["peak_mb"] = r["vmhwm_fit_kb"] / 1024 - baselines[row["library"]]
-            shown = (
-                f"{r['fit_seconds']:.3g} s, {row['peak_mb']:.0f} MB, "
-                f"viol {r['max_violation']:.3g}, mmd {r.get('mmd2_ratio', float('nan')):.4f}"
-            )
-        else:
-            shown = status_text(r)
-        print(
-            f"  {row['library']:<6} {row['variant']:<14} n={row['n']:<7,} {shown}  [{load_text()}]",
-            file=sys.stderr,
-            flush=True,
-        )
-        return r["status"]
-
-    for library, variant in variants:
-        run_line(report["rows"], {"library": library, "variant": variant}, sizes, measure)
-
-    report["machine"]["load_average_at_end"] = os.getloadavg()
-    print(render(report))
-    print(f"Machine load at the end: {load_text()}.")
-
-    full = tuple(sizes) == SIZES and not args.quick
-    stem = args.output or ("kmm_scaling" if full else "kmm_scaling_quick")
-    fields = [
-        "library",
-        "variant",
-        "n",
-        "status",
-        "fit_seconds",
-        "peak_mb",
-        "accuracy",
-        "mmd2_ratio",
-        "max_violation",
-        "above_B",
-        "max_weight",
-        "solver",
-        "n_iter",
-        "gamma",
-        "skipped",
-        "error",
-    ]
-    path = write_results(stem, fields, report, plot)
-    print(f"\nWrote {path}.csv, .json and .png.")
+    plan = prepare(args)
+    report = describe(plan)
+    print(header_text(report), flush=True)
+    rows, baselines, info = _speed.execute(
+        args, run_cell, plan["lines"], plan["libraries"], plan["grid"], show, NAME
+    )
+    _speed.finish_report(report, rows, baselines, info)
+    print(results_text(report))
+    stem = _cli.output_stem(args, NAME, plan["full"])
+    paths = _speed.write_outputs(report, stem, CSV_FIELDS, plot_report, "kmm_scaling.py")
+    print(f"\nWrote {', '.join(str(p) for p in paths)}.")
 
 
 if __name__ == "__main__":

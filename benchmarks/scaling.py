@@ -15,73 +15,69 @@ fixed to ``C_FIXED`` = 0.01 (what the source cross-validation picks on the
 synthetic tasks), so that no source CV is timed. The fit time is that of the
 whole fit, cross-validation included (prediction excluded).
 
-Every (library, method, n) fit runs in a fresh Python subprocess (the
-machinery of ``_common.run_worker``, as ``feature_speed.py`` and
+Every (library, method, n) cell is one fit in a fresh Python subprocess (the
+machinery of ``_common.run_worker`` and ``_speed``, as ``feature_speed.py`` and
 ``kmm_scaling.py``), so that its peak resident memory (``VmHWM``) is its own;
 the tables report that peak at the end of ``fit`` minus the peak of a process
 that only imported the same libraries (the data, ``2 n 200 * 8`` bytes, is
 included). A fit longer than ``--max-seconds`` or a process larger than
 ``--max-memory-gb`` is killed (``timeout`` / ``OOM``) and that (library,
 method) is not tried at larger sizes. A fit shorter than 2 s is repeated
-(``--repeats``, each in a fresh process) and the fastest run kept.
+(``--repeats``, each in a fresh process) and the fastest run kept. The grid
+runs size by size (every method at the smallest n, then the next n), so
+``--n-jobs N`` runs N cells at once and skips the same cells; the timings then
+include the contention, and 1 is the measuring setting.
 
 Usage::
 
-    python benchmarks/scaling.py                 # 500 to 20,000 rows per domain, peers
+    python benchmarks/scaling.py --peers         # 500 to 20,000 rows per domain
     python benchmarks/scaling.py --quick         # 250 and 500 rows, 20 s caps (smoke run)
-    python benchmarks/scaling.py --no-peers --sizes 1000,10000 --methods TCA,KMM
+    python benchmarks/scaling.py --sizes 1000,10000 --methods TCA,KMM
+    python benchmarks/scaling.py --render benchmarks/results/scaling.json
 
 Writes markdown to stdout, and CSV, JSON and a log-log PNG (time and memory
-against ``n``) under ``benchmarks/results/``. Pin BLAS to one thread
-(``OPENBLAS_NUM_THREADS=1``, or ``--blas-threads 1``) on a shared machine.
+against ``n``) under ``benchmarks/results/``. BLAS is pinned to one thread in
+every worker (``--blas-threads``, 1 by default; 0 leaves it as it is).
 """
 
 from __future__ import annotations
 
-import argparse
-import os
 import sys
-import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-if str(HERE) not in sys.path:
+if str(HERE) not in sys.path:  # imported by path (the tests) rather than run
     sys.path.insert(0, str(HERE))
 
-from _common import load_text, machine_info  # noqa: E402
+import _cli  # noqa: E402
+import _speed  # noqa: E402
+from _common import load_text, parse_choice  # noqa: E402
 from _speed import (  # noqa: E402
-    available_libraries,
     caps_line,
     fit_time,
-    header_text,
-    import_baselines,
     import_modules,
-    new_report,
-    parse_sizes,
     peak_memory,
     plot_lines,
     pyplot,
     ratio_rows,
-    run_cell,
-    run_line,
     size_table,
     status_text,
     timed_fit,
     titled_table,
     warning_lines,
-    worker_env,
     worker_main,
-    write_results,
 )
 
 SCRIPT = Path(__file__).resolve()
+NAME = "scaling"
 
 TASK = "cov-2"
 C_FIXED = 0.01
 LABELS_PER_CLASS = 3
 SIZES = (500, 1000, 2000, 5000, 10000, 20000)
 QUICK_SIZES = (250, 500)
-QUICK_MAX_SECONDS = 20.0
+MAX_SECONDS, QUICK_MAX_SECONDS = 300.0, 20.0
+REPEATS, QUICK_REPEATS = 3, 1
 REPEAT_BELOW_SECONDS = 2.0
 
 # (protocol, method) in table order; the libraries that have each (tlearn first).
@@ -172,7 +168,110 @@ def worker(spec_path):
     worker_main(spec_path, _import_library, _fit_cell)
 
 
-# ============================================================================ parent side
+# ============================================================================ the grid
+
+
+def build_parser():
+    parser = _cli.make_parser(
+        __doc__,
+        quick=f"smoke run: n in {_speed.size_text(QUICK_SIZES)}, {QUICK_MAX_SECONDS:g} s cap, "
+        "no repeats",
+        n_jobs_note=_speed.N_JOBS_NOTE,
+    )
+    _speed.add_speed_options(
+        parser,
+        sizes_help="comma-separated rows per domain, run in increasing order\n(default: "
+        f"{_speed.size_text(SIZES)}; {_speed.size_text(QUICK_SIZES)} with --quick)",
+        max_seconds=MAX_SECONDS,
+        quick_max_seconds=QUICK_MAX_SECONDS,
+        max_memory_gb=8.0,
+        repeats=REPEATS,
+        quick_repeats=QUICK_REPEATS,
+        repeat_below=REPEAT_BELOW_SECONDS,
+    )
+    parser.add_argument(
+        "--methods",
+        help="comma-separated subset of the methods (default: all):\n"
+        + ", ".join(m for _, m in METHODS),
+    )
+    return parser
+
+
+def parse_args(argv=None):
+    """The arguments, with the defaults that depend on ``--quick`` filled in."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    _cli.finish(parser, args)
+    _speed.finish_speed_options(parser, args)
+    args.sizes = args.sizes or (QUICK_SIZES if args.quick else SIZES)
+    args.method_list = METHODS
+    if args.methods:
+        wanted = parse_choice(args.methods, [m for _, m in METHODS], parser, "methods")
+        args.method_list = tuple(pm for pm in METHODS if pm[1] in wanted)
+    return args
+
+
+def prepare(args):
+    """The plan of a run: the libraries that import, the lines of the grid, the settings."""
+    grid = _speed.grid_settings(SCRIPT, args, "method")
+    libraries, missing = _speed.available_libraries(
+        PEER_IMPORTS if args.peers else {}, _speed.cell_env(grid)
+    )
+    lines = [
+        ({"protocol": p, "method": m, "library": lib}, tuple(args.sizes))
+        for p, m in args.method_list
+        for lib in libraries_of(p, m)
+        if lib in libraries
+    ]
+    full = tuple(args.sizes) == SIZES and not args.quick and args.method_list == METHODS
+    return {
+        "args": args,
+        "libraries": libraries,
+        "missing": missing,
+        "lines": lines,
+        "grid": grid,
+        "full": full,
+    }
+
+
+def describe(plan):
+    """What the JSON report says of a run before any fit."""
+    args = plan["args"]
+    settings = {
+        "sizes": tuple(args.sizes),
+        "max_seconds": args.max_seconds,
+        "max_memory_gb": args.max_memory_gb,
+        "repeats": args.repeats,
+        "repeat_below_seconds": REPEAT_BELOW_SECONDS,
+        "blas_threads": args.blas_threads or _speed.blas_inherited()["OPENBLAS_NUM_THREADS"],
+        "C": C_FIXED,
+        "labels_per_class": LABELS_PER_CLASS,
+        "data": "make_domain_shift('covariate', strength=2, n_features=200, n_classes=3, "
+        "noise=0.1, random_state=0) (office31.py --dataset synthetic, task cov-2)",
+        "methods": [f"{f['protocol']}:{f['method']}:{f['library']}" for f, _ in plan["lines"]],
+    }
+    return _speed.new_report(NAME, settings, plan["libraries"], plan["missing"], args)
+
+
+def run_cell(cell, payload, settings):
+    """One (protocol, method, library, n) cell: its fit in a fresh process (and repeats)."""
+    r = _speed.repeat_fit(settings, dict(cell), REPEAT_BELOW_SECONDS)
+    return _speed.record(cell, r, settings, "vmhwm_fit_kb")
+
+
+def show(row):
+    """The progress line of a finished cell (stderr)."""
+    if row["status"] == "ok":
+        shown = f"{row['fit_seconds']:.3g} s, {row['peak_mb']:.0f} MB"
+    else:
+        shown = status_text(row)
+    return (
+        f"  {LABELS[row['method']]:<30} {row['library']:<6} n={row['n']:<7,} {shown}  "
+        f"[{load_text()}]"
+    )
+
+
+# ============================================================================ output
 
 
 def _label(key):
@@ -181,7 +280,20 @@ def _label(key):
     return protocol, LABELS[method], library
 
 
-def render(report):
+def header_text(report):
+    s = report["settings"]
+    lines = [
+        "# Scaling: fit time and peak memory against n\n",
+        f"Data: {s['data']}; n source = n target rows; few-label methods: "
+        f"{s['labels_per_class']} labelled target rows per class (seed 0). Settings: those of "
+        f"office31.py, with C = {s['C']:g} fixed.",
+        caps_line(report, s.get("repeat_below_seconds", REPEAT_BELOW_SECONDS)),
+    ]
+    return _speed.header_text(lines, report)
+
+
+def results_text(report):
+    """The tables of a finished run: time, ratios, memory, accuracy, notes, the run."""
     rows, sizes = report["rows"], report["settings"]["sizes"]
     by_key = {(r["protocol"], r["method"], r["library"], r["n"]): r for r in rows}
     keys = list(dict.fromkeys((r["protocol"], r["method"], r["library"]) for r in rows))
@@ -226,10 +338,18 @@ def render(report):
             for r in errors
         )
         out.append("")
+    out.append(_speed.run_text(report))
     return "\n".join(out)
 
 
-def plot(rows, path):
+def render(report):
+    """The whole output of a run, from its report (``--render``)."""
+    return header_text(report) + "\n" + results_text(report)
+
+
+def plot_report(report, path):
+    """Fit time and peak memory against n, a line per (method, library), as a PNG."""
+    rows = report["rows"]
     plt = pyplot()
     methods = [m for _, m in METHODS]
     colors = dict(zip(methods, plt.rcParams["axes.prop_cycle"].by_key()["color"] * 2))
@@ -255,130 +375,41 @@ def plot(rows, path):
     plt.close(fig)
 
 
-def header(report):
-    s = report["settings"]
-    lines = [
-        "# Scaling: fit time and peak memory against n\n",
-        f"Data: {s['data']}; n source = n target rows; few-label methods: "
-        f"{LABELS_PER_CLASS} labelled target rows per class (seed 0). Settings: those of "
-        f"office31.py, with C = {C_FIXED:g} fixed.",
-        caps_line(report, REPEAT_BELOW_SECONDS),
-    ]
-    return header_text(lines, report["libraries"], report["peers_not_run"])
+CSV_FIELDS = [
+    "protocol",
+    "method",
+    "library",
+    "n",
+    "status",
+    "fit_seconds",
+    "peak_mb",
+    "accuracy",
+    "skipped",
+    "error",
+]
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(
-        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawTextHelpFormatter
-    )
-    parser.add_argument(
-        "--quick",
-        action="store_true",
-        help=f"smoke run: n in {QUICK_SIZES}, {QUICK_MAX_SECONDS:g} s cap, no repeats",
-    )
-    parser.add_argument("--no-peers", action="store_true", help="tlearn only")
-    parser.add_argument("--sizes", help="comma-separated rows per domain")
-    parser.add_argument(
-        "--methods", help="comma-separated subset of: " + ", ".join(m for _, m in METHODS)
-    )
-    parser.add_argument("--max-seconds", type=float, default=None, help="cap per fit (s; 300)")
-    parser.add_argument("--max-memory-gb", type=float, default=8.0, help="cap per process (GB)")
-    parser.add_argument("--repeats", type=int, default=None, help="runs of a fit under 2 s (3)")
-    parser.add_argument("--blas-threads", type=int, default=None, help="pin BLAS threads")
-    parser.add_argument("--output", default=None, help="file stem under benchmarks/results/")
-    parser.add_argument("--worker", help=argparse.SUPPRESS)
-    args = parser.parse_args(argv)
-    if args.worker:
-        worker(args.worker)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    spec = _speed.worker_argv(argv)
+    if spec:
+        worker(spec)
         return
-    if args.max_seconds is None:
-        args.max_seconds = QUICK_MAX_SECONDS if args.quick else 300.0
-    if args.repeats is None:
-        args.repeats = 1 if args.quick else 3
-    sizes = parse_sizes(args.sizes, QUICK_SIZES if args.quick else SIZES)
-    methods = METHODS
-    if args.methods:
-        wanted = [m.strip() for m in args.methods.split(",")]
-        valid = [m for _, m in METHODS]
-        bad = [m for m in wanted if m not in valid]
-        if bad:
-            parser.error(f"unknown methods {bad}; choose among {', '.join(valid)}")
-        methods = tuple(pm for pm in METHODS if pm[1] in wanted)
-
-    env = worker_env(args.blas_threads)
-    max_memory_kb = int(args.max_memory_gb * 1024**2)
-    libraries, missing = available_libraries({} if args.no_peers else PEER_IMPORTS, env)
-    cells = [(p, m, lib) for p, m in methods for lib in libraries_of(p, m) if lib in libraries]
-
-    settings = {
-        "sizes": sizes,
-        "max_seconds": args.max_seconds,
-        "max_memory_gb": args.max_memory_gb,
-        "repeats": args.repeats,
-        "repeat_below_seconds": REPEAT_BELOW_SECONDS,
-        "blas_threads": args.blas_threads or env.get("OPENBLAS_NUM_THREADS"),
-        "C": C_FIXED,
-        "labels_per_class": LABELS_PER_CLASS,
-        "data": "make_domain_shift('covariate', strength=2, n_features=200, n_classes=3, "
-        "noise=0.1, random_state=0) (office31.py --dataset synthetic, task cov-2)",
-        "methods": [f"{p}:{m}:{lib}" for p, m, lib in cells],
-    }
-    report = new_report("scaling", settings, machine_info(), libraries, missing)
-    print(header(report), flush=True)
-    print(f"Machine load at the start: {load_text()}.\n", flush=True)
-
-    baselines = import_baselines(SCRIPT, libraries, "method", args.max_seconds, max_memory_kb, env)
-    report["import_baseline_mb"] = baselines
-
-    def measure(row):
-        r = run_cell(
-            SCRIPT,
-            dict(row),
-            args.max_seconds,
-            max_memory_kb,
-            env,
-            args.repeats,
-            REPEAT_BELOW_SECONDS,
-        )
-        row.update(r)
-        if r["status"] == "ok":
-            row["peak_mb"] = r["vmhwm_fit_kb"] / 1024 - baselines[row["library"]]
-            shown = f"{r['fit_seconds']:.3g} s, {row['peak_mb']:.0f} MB"
-        else:
-            shown = status_text(r)
-        print(
-            f"  {LABELS[row['method']]:<30} {row['library']:<6} n={row['n']:<7,} {shown}  "
-            f"[{load_text()}]",
-            file=sys.stderr,
-            flush=True,
-        )
-        return r["status"]
-
-    start = time.perf_counter()
-    for protocol, method, library in cells:
-        fields = {"protocol": protocol, "method": method, "library": library}
-        run_line(report["rows"], fields, sizes, measure)
-    report["wall_seconds"] = time.perf_counter() - start
-    report["machine"]["load_average_at_end"] = os.getloadavg()
-    print(render(report))
-    print(f"Wall time {report['wall_seconds']:.0f} s. Machine load at the end: {load_text()}.")
-
-    full = tuple(sizes) == SIZES and not args.quick and methods == METHODS
-    stem = args.output or ("scaling" if full else "scaling_quick")
-    fields = [
-        "protocol",
-        "method",
-        "library",
-        "n",
-        "status",
-        "fit_seconds",
-        "peak_mb",
-        "accuracy",
-        "skipped",
-        "error",
-    ]
-    path = write_results(stem, fields, report, plot)
-    print(f"\nWrote {path}.csv, .json and .png.")
+    args = parse_args(argv)
+    if args.render:
+        print(render(_cli.load_report(args.render, NAME)))
+        return
+    plan = prepare(args)
+    report = describe(plan)
+    print(header_text(report), flush=True)
+    rows, baselines, info = _speed.execute(
+        args, run_cell, plan["lines"], plan["libraries"], plan["grid"], show, NAME
+    )
+    _speed.finish_report(report, rows, baselines, info)
+    print(results_text(report))
+    stem = _cli.output_stem(args, NAME, plan["full"])
+    paths = _speed.write_outputs(report, stem, CSV_FIELDS, plot_report, "scaling.py")
+    print(f"\nWrote {', '.join(str(p) for p in paths)}.")
 
 
 if __name__ == "__main__":
