@@ -164,6 +164,7 @@ def add_speed_options(
     quick_max_seconds=None,
     quick_repeats=None,
     repeat_below=None,
+    max_seconds_help="cap per fit (s)",
 ):
     """The options of every speed script besides the common ones.
 
@@ -172,16 +173,18 @@ def add_speed_options(
     ``quick_repeats`` the default of that option depends on ``--quick``: its
     default is None and :func:`finish_speed_options` sets it. ``repeat_below``:
     only the fits shorter than that many seconds are repeated.
+    ``max_seconds_help``: what the time cap covers.
     """
     group = parser.add_argument_group("grid and caps")
     group.add_argument("--sizes", type=size_list, help=sizes_help)
     if quick_max_seconds is None:
-        group.add_argument("--max-seconds", type=float, default=max_seconds, help="cap per fit (s)")
+        group.add_argument("--max-seconds", type=float, default=max_seconds, help=max_seconds_help)
     else:
         group.add_argument(
             "--max-seconds",
             type=float,
-            help=f"cap per fit (s) (default: {max_seconds:g}; {quick_max_seconds:g} with --quick)",
+            help=f"{max_seconds_help} (default: {max_seconds:g}; {quick_max_seconds:g} "
+            "with --quick)",
         )
     group.add_argument(
         "--max-memory-gb", type=float, default=max_memory_gb, help="cap per process (GB)"

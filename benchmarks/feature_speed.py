@@ -243,6 +243,8 @@ def build_parser():
         f"order (default: {_speed.size_text(DENSE_SIZES)}; "
         f"{_speed.size_text(QUICK_DENSE_SIZES)} with --quick)",
         max_seconds=120.0,
+        max_seconds_help="cap per fit (s), from the start of the fit to the worker's exit\n"
+        "(prediction included)",
         max_memory_gb=12.0,
         repeats=1,
     )

@@ -254,7 +254,7 @@ def build_parser():
     parser = _cli.make_parser(
         __doc__,
         quick=f"smoke run: n in {_speed.size_text(QUICK_SIZES)}, {QUICK_MAX_SECONDS:g} s cap, "
-        "no repeats, no SKADA SLSQP nor ADAPT batches",
+        "no repeats,\nno SKADA SLSQP nor ADAPT batches",
         n_jobs_note=_speed.N_JOBS_NOTE,
     )
     _speed.add_speed_options(
@@ -271,8 +271,8 @@ def build_parser():
     parser.add_argument(
         "--variants",
         help="comma-separated library:variant subset (default: all; with --quick, all but\n"
-        "skada:scipy and adapt:max_size=1000) of: "
-        + ", ".join(f"{lib}:{var}" for lib, var in VARIANTS),
+        "skada:scipy and adapt:max_size=1000) of:\n"
+        + ",\n".join(", ".join(f"{lib}:{var}" for lib, var in VARIANTS[i : i + 3]) for i in (0, 3)),
     )
     parser.add_argument("--no-mmd", action="store_true", help="skip the exact MMD check")
     return parser
