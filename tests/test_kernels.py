@@ -97,3 +97,32 @@ def test_estimator_gram_uses_the_fitted_parameters():
     expected = (0.7 * X @ X.T + 0.5) ** 2
     np.testing.assert_allclose(_kernels.estimator_gram(tca, X, X), expected)
     assert _kernels.block_rows(10**9) == 1 and _kernels.block_rows(1) == 20_000
+
+
+def test_sklearn_kernels_are_every_kernel_of_pairwise_kernels():
+    from sklearn.metrics.pairwise import kernel_metrics
+
+    assert set(_kernels.SKLEARN_KERNELS) == set(kernel_metrics())
+    assert set(_kernels.KERNELS) <= set(_kernels.SKLEARN_KERNELS)
+
+
+@pytest.mark.parametrize("kernel", [*_kernels.SKLEARN_KERNELS, "callable"])
+def test_paired_kernel_is_the_diagonal_of_the_gram(kernel):
+    from sklearn.gaussian_process.kernels import RBF, DotProduct
+
+    rng = np.random.RandomState(0)
+    X, Y = np.abs(rng.normal(size=(150, 4))), np.abs(rng.normal(size=(150, 4)))
+    X[3] = 0.0  # a zero row (cosine) and zero sums (chi2)
+    Y[3] = 0.0
+    params = dict(gamma=0.3, degree=2, coef0=0.5)
+    if kernel == "callable":
+        kernel, params = RBF(1.5) + DotProduct(), {}  # more than one block of 64 pairs
+    got = _kernels.paired_kernel(X, Y, kernel, **params)
+    expected = np.diagonal(_kernels.kernel_gram(X, Y, kernel, **params))
+    np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-14)
+
+
+def test_kernel_arguments_of_a_function_in_the_one_format():
+    with pytest.raises(ValueError, match=r"^mmd2: the parameter 'kernel_params' must be a dict"):
+        _kernels.check_kernel_arguments("mmd2", "rbf", {"gamma": 1.0, "foo": 2})
+    _kernels.check_kernel_arguments("mmd2", rbf_kernel, {"gamma": 1.0})  # a callable's own

@@ -7,9 +7,14 @@ family imports another family's module for these pieces.
 - :func:`kernel_gram`: the Gram matrix of a named or callable kernel;
   :func:`estimator_gram`: the same with a fitted estimator's kernel
   parameters;
+- :func:`paired_kernel`: the kernel values ``k(x_i, y_i)`` of paired rows,
+  in linear time (the linear-time MMD);
 - :data:`KERNEL_PARAMETER_CONSTRAINTS`: the table entries of the kernel
-  parameters (:mod:`tlearn._params`), and :func:`check_kernel_params`, the
-  check that involves two of them;
+  parameters (:mod:`tlearn._params`), and :func:`check_kernel_params` /
+  :func:`check_kernel_arguments`, the check that involves two of them;
+- :data:`SKLEARN_KERNELS`: every kernel name of
+  :func:`sklearn.metrics.pairwise.pairwise_kernels` (the metrics take any of
+  them; the estimators take :data:`KERNELS`);
 - :func:`median_heuristic_gamma`: the default width of the rbf and laplacian
   kernels;
 - :func:`select_landmarks`, :func:`nystrom_whitening`: the landmarks and the
@@ -32,17 +37,36 @@ from ._params import Interval, Options, param_error
 __all__ = [
     "KERNELS",
     "KERNEL_PARAMETER_CONSTRAINTS",
+    "SKLEARN_KERNELS",
     "block_rows",
+    "check_kernel_arguments",
     "check_kernel_params",
     "estimator_gram",
     "kernel_gram",
     "median_heuristic_gamma",
     "nystrom_whitening",
+    "paired_kernel",
     "random_state_or_fresh",
     "select_landmarks",
 ]
 
 KERNELS = ("linear", "rbf", "poly", "laplacian")
+#: Every named kernel of :func:`sklearn.metrics.pairwise.pairwise_kernels`
+#: (``sklearn.metrics.pairwise.kernel_metrics()``; a test keeps the two equal).
+SKLEARN_KERNELS = (
+    "rbf",
+    "laplacian",
+    "linear",
+    "poly",
+    "polynomial",
+    "sigmoid",
+    "cosine",
+    "chi2",
+    "additive_chi2",
+)
+#: Rows per block when the paired values of a callable kernel are read off
+#: the diagonals of small Gram blocks.
+_PAIRED_BLOCK = 64
 #: Eigenvalues of the landmark Gram matrix below this fraction of the largest are dropped.
 _NYSTROM_RTOL = 1e-10
 #: Upper bound on the entries of one block of kernel values (64 MiB of float64).
@@ -162,6 +186,82 @@ def nystrom_whitening(W_landmarks, rtol=_NYSTROM_RTOL):
     return V[:, keep] / np.sqrt(s[keep])
 
 
+def paired_kernel(X, Y, kernel="linear", *, gamma=None, degree=3, coef0=1, kernel_params=None):
+    r"""The kernel values :math:`k(x_i, y_i)` of paired rows: the diagonal of ``k(X, Y)``.
+
+    Every named kernel of :data:`SKLEARN_KERNELS` is evaluated row by row in
+    closed form, with scikit-learn's definitions and parameter names
+    (:math:`\exp(-\gamma\lVert x - y\rVert^2)`,
+    :math:`\exp(-\gamma\lVert x - y\rVert_1)`, :math:`x^\top y`,
+    :math:`(\gamma x^\top y + c_0)^{\text{degree}}`,
+    :math:`\tanh(\gamma x^\top y + c_0)`, the cosine similarity,
+    :math:`\exp(-\gamma \sum_j (x_j - y_j)^2 / (x_j + y_j))` and
+    :math:`-\sum_j (x_j - y_j)^2 / (x_j + y_j)`, a term with
+    :math:`x_j + y_j = 0` counting 0): :math:`O(n d)` time and memory. A
+    callable kernel (it returns Gram matrices) is called on blocks of 64
+    pairs and its values read off the diagonals: :math:`O(64\, n d)` time,
+    :math:`O(64^2)` extra memory.
+
+    Parameters
+    ----------
+    X, Y : ndarray of shape (n_pairs, n_features)
+    kernel : str or callable, default="linear"
+        As in :func:`kernel_gram`.
+    gamma : float, default=None
+        ``None`` means ``1 / n_features`` (as in :func:`kernel_gram`).
+    degree, coef0 : float
+        Parameters of the polynomial and sigmoid kernels.
+    kernel_params : dict, default=None
+        Keyword arguments of a callable kernel.
+
+    Returns
+    -------
+    k : ndarray of shape (n_pairs,), float64
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> paired_kernel(np.array([[0.0], [1.0]]), np.array([[1.0], [1.0]]), "rbf", gamma=1.0)
+    array([0.36787944, 1.        ])
+    """
+    if X.shape != Y.shape:
+        raise ValueError(f"paired rows need arrays of one shape; got {X.shape} and {Y.shape}.")
+    if callable(kernel):
+        out = np.empty(X.shape[0])
+        for start in range(0, X.shape[0], _PAIRED_BLOCK):
+            rows = slice(start, start + _PAIRED_BLOCK)
+            K = kernel_gram(X[rows], Y[rows], kernel, kernel_params=kernel_params)
+            out[rows] = np.diagonal(K)
+        return out
+    if gamma is None:
+        gamma = 1.0 / X.shape[1]
+    X = np.asarray(X, dtype=np.float64)
+    Y = np.asarray(Y, dtype=np.float64)
+    if kernel == "rbf":
+        return np.exp(-gamma * np.einsum("ij,ij->i", X - Y, X - Y))
+    if kernel == "laplacian":
+        return np.exp(-gamma * np.abs(X - Y).sum(axis=1))
+    dot = np.einsum("ij,ij->i", X, Y)
+    if kernel == "linear":
+        return dot
+    if kernel in ("poly", "polynomial"):
+        return (gamma * dot + coef0) ** degree
+    if kernel == "sigmoid":
+        return np.tanh(gamma * dot + coef0)
+    if kernel == "cosine":
+        norms = np.linalg.norm(X, axis=1) * np.linalg.norm(Y, axis=1)
+        return np.divide(dot, norms, out=np.zeros_like(dot), where=norms > 0)
+    if kernel in ("chi2", "additive_chi2"):
+        if (X < 0).any() or (Y < 0).any():
+            raise ValueError(
+                f"X or Y contains negative values; the {kernel} kernel needs non-negative data."
+            )
+        num, den = (X - Y) ** 2, X + Y
+        terms = np.divide(num, den, out=np.zeros_like(num), where=den > 0).sum(axis=1)
+        return np.exp(-gamma * terms) if kernel == "chi2" else -terms
+    raise ValueError(f"kernel must be one of {SKLEARN_KERNELS} or a callable; got {kernel!r}.")
+
+
 def estimator_gram(est, X, Y):
     """``k(X, Y)`` with a fitted estimator's kernel parameters."""
     return kernel_gram(
@@ -205,16 +305,33 @@ def check_kernel_params(estimator):
     ValueError
         In the one format of :func:`tlearn._params.param_error`.
     """
-    params = estimator.kernel_params
-    if isinstance(estimator.kernel, str) and params:
-        clash = sorted({"gamma", "degree", "coef0"} & set(params))
+    check_kernel_arguments(estimator, estimator.kernel, estimator.kernel_params)
+
+
+def check_kernel_arguments(owner, kernel, kernel_params):
+    """:func:`check_kernel_params` for a plain function's arguments.
+
+    Parameters
+    ----------
+    owner : estimator, class or str
+        Names the error message (a function's name, for the metrics).
+    kernel : str or callable
+    kernel_params : dict or None
+
+    Raises
+    ------
+    ValueError
+        In the one format of :func:`tlearn._params.param_error`.
+    """
+    if isinstance(kernel, str) and kernel_params:
+        clash = sorted({"gamma", "degree", "coef0"} & set(kernel_params))
         if clash:
             raise param_error(
-                estimator,
+                owner,
                 "kernel_params",
-                f"a dict without {clash} for the named kernel {estimator.kernel!r} (pass "
+                f"a dict without {clash} for the named kernel {kernel!r} (pass "
                 "them as the parameters gamma, degree and coef0)",
-                params,
+                kernel_params,
             )
 
 
