@@ -22,13 +22,14 @@ from dataclasses import dataclass
 import numpy as np
 from sklearn.exceptions import DataConversionWarning
 from sklearn.utils import check_array
-from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import validate_data
 
 __all__ = [
     "DomainData",
     "check_domain_data",
     "check_sample_weight",
+    "infer_task",
     "split_domains",
     "stack_domains",
 ]
@@ -92,6 +93,22 @@ class DomainData:
 
 def _name(estimator):
     return type(estimator).__name__ if estimator is not None else "this function"
+
+
+def infer_task(y):
+    """``"regression"`` for float labels with continuous known values, else ``"classification"``.
+
+    For code that reads the domains from ``y`` without a model to say which
+    task it is (the cross-validation folds, the divergence metrics): integer,
+    string and integral float labels are classes (``-1`` or ``NaN`` unknown),
+    other float labels are regression targets (``NaN`` unknown).
+    """
+    y = np.asarray(y)
+    if y.dtype.kind == "f":
+        known = y[np.isfinite(y)]
+        if known.size and type_of_target(known) == "continuous":
+            return "regression"
+    return "classification"
 
 
 def _check_sample_domain(sample_domain, n_samples):

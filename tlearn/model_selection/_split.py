@@ -5,21 +5,12 @@ from numbers import Integral
 import numpy as np
 from sklearn.model_selection import BaseCrossValidator
 from sklearn.utils import check_random_state
-from sklearn.utils.multiclass import type_of_target
 
 from .._domains import _as_1d_labels, _check_sample_domain, _infer_domains, _unknown_mask
+from .._domains import infer_task as _task_of
 from .._params import Interval, validate_params
 
 __all__ = ["DomainStratifiedKFold"]
-
-
-def _task_of(y):
-    """``"regression"`` for continuous float labels, else ``"classification"``."""
-    if y.dtype.kind == "f":
-        known = y[np.isfinite(y)]
-        if known.size and type_of_target(known) == "continuous":
-            return "regression"
-    return "classification"
 
 
 class DomainStratifiedKFold(BaseCrossValidator):
