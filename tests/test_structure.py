@@ -1,5 +1,12 @@
 """The import structure: no family reaches into another, the shared layer sits at the bottom.
 
+The layers, from the bottom: ``_params``; ``_kernels`` and ``_domains``;
+``metrics`` (the divergences, on the bottom layer only); then ``base``, the
+families, ``baselines``, ``model_selection``, ``pipeline``, ``datasets``. A
+module may import the layers below its own: the families and
+``model_selection`` may use the metrics, the metrics use no family, no base
+class and no data set.
+
 Issue 18: ``instance/_kmm.py`` imported the kernel Gram, its parameter checks,
 the landmarks and the Nystrom map from ``feature/_tca.py``. They now live in
 ``tlearn/_kernels.py`` (and the parameter checks of every estimator in
@@ -15,6 +22,8 @@ import pytest
 PACKAGE = Path(__file__).resolve().parents[1] / "tlearn"
 FAMILIES = ("instance", "feature", "parameter")
 BOTTOM = ("_kernels", "_params", "_domains")
+#: The metrics sit just above the bottom layer.
+METRICS = "metrics"
 
 
 def _module_name(path):
@@ -57,6 +66,9 @@ def test_the_picture_is_drawn():
     assert "tlearn.base" in _imports(kmm)
     assert "tlearn._params" in _imports(PACKAGE / "feature" / "_tca.py")
     assert "tlearn._params" in _imports(PACKAGE / "_kernels.py")
+    divergence = _imports(PACKAGE / METRICS / "_divergence.py")
+    assert {"tlearn._kernels", "tlearn._domains", "tlearn._params"} <= divergence
+    assert "tlearn.metrics._divergence" in _imports(PACKAGE / METRICS / "__init__.py")
 
 
 @pytest.mark.parametrize("path", MODULES, ids=lambda p: p.relative_to(PACKAGE).as_posix())
@@ -81,3 +93,19 @@ def test_the_bottom_layer_imports_only_the_bottom_layer(name):
     bottom = {f"tlearn.{b}" for b in BOTTOM}
     assert imported <= bottom, sorted(imported - bottom)
     assert not _imports(PACKAGE / "_params.py")  # the lowest: no tlearn import at all
+
+
+METRICS_MODULES = sorted((PACKAGE / METRICS).rglob("*.py"))
+
+
+@pytest.mark.parametrize("path", METRICS_MODULES, ids=lambda p: p.relative_to(PACKAGE).as_posix())
+def test_the_metrics_import_only_the_bottom_layer(path):
+    allowed = {f"tlearn.{b}" for b in BOTTOM}
+    own = f"tlearn.{METRICS}"
+    imported = {m for m in _imports(path) if m != own and not m.startswith(own + ".")}
+    assert imported <= allowed, sorted(imported - allowed)
+
+
+def test_no_bottom_module_imports_the_metrics():
+    for name in BOTTOM:
+        assert not {m for m in _imports(PACKAGE / f"{name}.py") if m.startswith("tlearn.metrics")}
