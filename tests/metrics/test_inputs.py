@@ -176,8 +176,13 @@ def test_bad_parameters_in_the_one_format(func, params, error, name, allowed, sh
 
 
 def test_parameters_are_checked_before_the_rows():
+    rows = dict(X=np.full((3, 2), np.nan), Xt=np.ones((1, 2)))
     with pytest.raises(ValueError, match="^mmd2: the parameter 'method'"):
-        mmd2(np.full((3, 2), np.nan), Xt=np.ones((1, 2)), method="nope")
+        mmd2(**rows, method="nope")
+    with pytest.raises(ValueError, match="^mmd_test: the parameter 'kernel_params'"):
+        mmd_test(**rows, kernel_params={"gamma": 1.0})
+    with pytest.raises(ValueError, match="^proxy_a_distance: the parameter 'cv'"):
+        proxy_a_distance(**rows, cv=0)
 
 
 def test_a_regressor_is_not_a_domain_classifier(shifted):

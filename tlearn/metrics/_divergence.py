@@ -149,9 +149,8 @@ def _check_rows(owner, Xs, Xt, min_rows=1, why=""):
 # --- kernels ---------------------------------------------------------------------------------
 
 
-def _kernel_functions(owner, Z, kernel, gamma, degree, coef0, kernel_params, rng):
+def _kernel_functions(Z, kernel, gamma, degree, coef0, kernel_params, rng):
     """The Gram and paired-kernel functions, with the width resolved on the pooled rows ``Z``."""
-    check_kernel_arguments(owner, kernel, kernel_params)
     if callable(kernel) or kernel in _NO_GAMMA:
         gamma_ = None
     elif gamma is not None:
@@ -535,6 +534,7 @@ def mmd2(
     True
     """
     check_params("mmd2", _locals_of(locals(), _MMD_CONSTRAINTS), _MMD_CONSTRAINTS)
+    check_kernel_arguments("mmd2", kernel, kernel_params)
     Xs, Xt = _source_target("mmd2", X, y, sample_domain, Xt)
     return _mmd_statistic(
         "mmd2", Xs, Xt, kernel, gamma, degree, coef0, kernel_params, method, random_state
@@ -552,7 +552,7 @@ def _mmd_statistic(owner, Xs, Xt, kernel, gamma, degree, coef0, kernel_params, m
     _check_rows(owner, Xs, Xt, min_rows, why.get(method, ""))
     rng = random_state_or_fresh(seed)
     Z = np.vstack([Xs, Xt])
-    gram, paired = _kernel_functions(owner, Z, kernel, gamma, degree, coef0, kernel_params, rng)
+    gram, paired = _kernel_functions(Z, kernel, gamma, degree, coef0, kernel_params, rng)
     ns, nt = Xs.shape[0], Xt.shape[0]
     if method == "linear":
         rows_s, rows_t = _linear_rows(rng, ns, nt)
@@ -731,6 +731,7 @@ def mmd_test(
     """
     params = _locals_of(locals(), _MMD_TEST_CONSTRAINTS)
     check_params("mmd_test", params, _MMD_TEST_CONSTRAINTS)
+    check_kernel_arguments("mmd_test", kernel, kernel_params)
     Xs, Xt = _source_target("mmd_test", X, y, sample_domain, Xt)
     stat, (rng, Z, gram, paired) = _mmd_statistic(
         "mmd_test", Xs, Xt, kernel, gamma, degree, coef0, kernel_params, method, random_state
