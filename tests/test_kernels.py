@@ -126,3 +126,27 @@ def test_kernel_arguments_of_a_function_in_the_one_format():
     with pytest.raises(ValueError, match=r"^mmd2: the parameter 'kernel_params' must be a dict"):
         _kernels.check_kernel_arguments("mmd2", "rbf", {"gamma": 1.0, "foo": 2})
     _kernels.check_kernel_arguments("mmd2", rbf_kernel, {"gamma": 1.0})  # a callable's own
+
+
+def test_centers_are_a_seeded_subset_of_the_candidates():
+    candidates = np.arange(100, 160)
+    a = _kernels.select_centers(candidates, 10, random_state=4)
+    assert a.size == 10 and np.unique(a).size == 10 and np.isin(a, candidates).all()
+    np.testing.assert_array_equal(a, np.sort(a))
+    np.testing.assert_array_equal(a, _kernels.select_centers(candidates, 10, random_state=4))
+    assert not np.array_equal(a, _kernels.select_centers(candidates, 10, random_state=5))
+    # with few candidates every one is a centre, and nothing is drawn
+    np.testing.assert_array_equal(_kernels.select_centers(np.array([7, 3]), 10), [3, 7])
+    state = np.random.get_state()[1].copy()  # noqa: NPY002 (checking it is untouched)
+    _kernels.select_centers(candidates, 10, random_state=np.random.RandomState(0))
+    np.testing.assert_array_equal(np.random.get_state()[1], state)  # noqa: NPY002
+    with pytest.raises(ValueError, match="n_centers must be at least 1"):
+        _kernels.select_centers(candidates, 0)
+
+
+def test_sigma_to_gamma_is_the_gaussian_kernel_of_width_sigma():
+    X = np.random.RandomState(2).normal(size=(6, 3))
+    sigma = 0.8
+    K = _kernels.kernel_gram(X, kernel="rbf", gamma=_kernels.sigma_to_gamma(sigma))
+    D2 = ((X[:, None, :] - X[None, :, :]) ** 2).sum(axis=2)
+    np.testing.assert_allclose(K, np.exp(-D2 / (2 * sigma**2)))

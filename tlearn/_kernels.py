@@ -20,6 +20,9 @@ family imports another family's module for these pieces.
 - :func:`select_landmarks`, :func:`nystrom_whitening`: the landmarks and the
   map :math:`M = V_r S_r^{-1/2}` of the Nystrom feature map
   :math:`\\Phi = k(X, \\text{landmarks}) M`;
+- :func:`select_centers`: the kernel centres of a ratio model (KLIEP,
+  uLSIF), a seeded subset of the target rows; :func:`sigma_to_gamma`: the
+  rbf coefficient of a Gaussian width;
 - :func:`block_rows`: rows per block that keep a block of kernel values near
   64 MiB; :func:`random_state_or_fresh`: the random generator of a seed,
   never numpy's global one.
@@ -47,7 +50,9 @@ __all__ = [
     "nystrom_whitening",
     "paired_kernel",
     "random_state_or_fresh",
+    "select_centers",
     "select_landmarks",
+    "sigma_to_gamma",
 ]
 
 KERNELS = ("linear", "rbf", "poly", "laplacian")
@@ -161,6 +166,69 @@ def select_landmarks(source, n_landmarks, random_state=None):
         [rng.choice(src, n_landmarks - m_t, replace=False), rng.choice(tgt, m_t, replace=False)]
     )
     return np.sort(chosen)
+
+
+def select_centers(candidates, n_centers, random_state=None):
+    """Indices of ``min(n_centers, n_candidates)`` candidates, drawn without replacement.
+
+    The kernel centres of a density-ratio model: Sugiyama et al. (KLIEP) and
+    Kanamori et al. (uLSIF) place Gaussian kernels at a random subset of the
+    target rows. With at most ``n_centers`` candidates every one is a centre
+    (no draw).
+
+    Parameters
+    ----------
+    candidates : ndarray of int of shape (n_candidates,)
+        Row indices to draw from (the target rows).
+    n_centers : int
+        At least 1.
+    random_state : int, RandomState instance or None, default=None
+
+    Returns
+    -------
+    indices : ndarray of int of shape (min(n_centers, n_candidates),)
+        Sorted.
+
+    Examples
+    --------
+    >>> select_centers(np.array([4, 7, 9]), 5)  # fewer candidates: all of them
+    array([4, 7, 9])
+    >>> select_centers(np.arange(10, 20), 3, random_state=0).size
+    3
+    """
+    candidates = np.asarray(candidates, dtype=np.intp)
+    if n_centers < 1:
+        raise ValueError(f"n_centers must be at least 1; got {n_centers}.")
+    if candidates.size <= n_centers:
+        return np.sort(candidates)
+    rng = check_random_state(random_state)
+    return np.sort(rng.choice(candidates, n_centers, replace=False))
+
+
+def sigma_to_gamma(sigma):
+    r"""The rbf coefficient :math:`\gamma = 1 / (2\sigma^2)` of a Gaussian width :math:`\sigma`.
+
+    With it, :func:`kernel_gram`'s ``"rbf"`` is the Gaussian kernel of the
+    density-ratio papers,
+    :math:`\exp(-\lVert x - x' \rVert^2 / (2\sigma^2))`. Conversely a
+    ``gamma`` (the median heuristic's, say) is the width
+    ``sigma = (2 * gamma) ** -0.5``.
+
+    Parameters
+    ----------
+    sigma : float
+        Positive.
+
+    Returns
+    -------
+    gamma : float
+
+    Examples
+    --------
+    >>> sigma_to_gamma(0.5)
+    2.0
+    """
+    return 1.0 / (2.0 * float(sigma) ** 2)
 
 
 def nystrom_whitening(W_landmarks, rtol=_NYSTROM_RTOL):
