@@ -40,6 +40,9 @@ PUBLIC_NAMES = {
     "CORAL",
     "SubspaceAlignment",
     "KMM",
+    "KLIEP",
+    "ULSIF",
+    "DiscriminativeRatio",
     "TrAdaBoost",
     "TrAdaBoostR2",
     "SharedPriorLogisticRegression",
@@ -228,6 +231,8 @@ def test_data_dependent_checks_use_the_same_format():
         (feature.TCA(n_components=5), "TCA", "n_components"),
         (feature.SubspaceAlignment(n_components=4), "SubspaceAlignment", "n_components"),
         (instance.KMM(max_weight=0.5, eps=0.1), "KMM", "max_weight"),
+        (instance.KLIEP(sigma=[1.0, -1.0]), "KLIEP", "sigma"),
+        (instance.ULSIF(reg=[]), "ULSIF", "reg"),
         (parameter.SharedPriorLogisticRegression(source_weights=[1, 2]), None, "source_weights"),
         (parameter.SharedPriorLogisticRegression(prior={"coef": [1], "classes": [0, 1]}), None, ""),
     ]
@@ -277,6 +282,10 @@ def test_the_other_constraints():
     check_param("f", "rs", np.random.RandomState(0), ["random_state"])
     with pytest.raises(TypeError, match="^f: the parameter 'w' must be an array-like or None"):
         check_param("f", "w", "ab", ["array-like", None])
+    for scalar in (np.float64(1.0), np.False_, np.array(2.0)):  # numbers, not arrays of them
+        with pytest.raises(TypeError, match="must be an array-like; got"):
+            check_param("f", "w", scalar, ["array-like"])
+    check_param("f", "w", (1.0,), ["array-like"])
     with pytest.raises(ValueError, match="Unknown parameter constraint"):
         check_param("f", "x", 1, ["integer"])
 

@@ -29,7 +29,8 @@ A constraint is one of:
 - ``"random_state"``: ``None``, an int in ``[0, 2**32 - 1]`` or a
   ``numpy.random.RandomState``, what
   :func:`sklearn.utils.check_random_state` accepts.
-- ``"array-like"``: a list, a tuple or an array (not a string).
+- ``"array-like"``: a list, a tuple or an array of at least one dimension
+  (not a string, not a numpy scalar).
 - ``callable``: any callable.
 - :class:`Renamed`: the default ``"deprecated"`` of a parameter's old name
   while a rename is deprecated; the old name's own constraints follow it.
@@ -367,9 +368,10 @@ class _Callable(_Constraint):
 
 class _ArrayLike(_Constraint):
     def is_satisfied_by(self, value):
-        return isinstance(value, (list, tuple, np.ndarray)) or (
-            hasattr(value, "__array__") and not isinstance(value, str)
-        )
+        if isinstance(value, (list, tuple)):
+            return True
+        # a numpy scalar has __array__ too, but it is a number, not an array of them
+        return hasattr(value, "__array__") and not isinstance(value, str) and np.ndim(value) > 0
 
     def __str__(self):
         return "an array-like"
