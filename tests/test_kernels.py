@@ -74,6 +74,7 @@ def test_median_heuristic_lives_in_the_shared_layer():
     assert _kernels.median_heuristic_gamma(X) == 0.25  # squared distances 1, 4, 9
     assert _kernels.median_heuristic_gamma(X, metric="manhattan") == 0.5  # 1, 2, 3
     assert _kernels.median_heuristic_gamma(np.zeros((4, 2))) == 1.0
+    assert _kernels.median_heuristic_gamma(np.array([[0.0], [8e-162]])) == 1.0  # 1/med overflows
     with pytest.raises(ValueError, match="metric must be"):
         _kernels.median_heuristic_gamma(X, metric="cosine")
     big = np.random.RandomState(0).normal(size=(50, 2))

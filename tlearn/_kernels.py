@@ -415,7 +415,9 @@ def median_heuristic_gamma(X, *, metric="sqeuclidean", max_rows=MEDIAN_MAX_ROWS,
     :math:`2\sigma^2` the median squared distance); ``metric="manhattan"``
     gives the laplacian kernel's :math:`1/\gamma` the median L1 distance. If
     the median is 0 (more than half the pairs are duplicate rows), the median
-    of the positive distances is used; if every row is the same, 1.0.
+    of the positive distances is used; if every row is the same, or the
+    distances are so small that :math:`1/\text{median}` overflows (rows
+    that differ by less than about :math:`10^{-154}`), 1.0.
 
     Parameters
     ----------
@@ -455,7 +457,8 @@ def median_heuristic_gamma(X, *, metric="sqeuclidean", max_rows=MEDIAN_MAX_ROWS,
         if positive.size == 0:
             return 1.0
         med = float(np.median(positive))
-    return 1.0 / med
+    gamma = 1.0 / med
+    return gamma if np.isfinite(gamma) else 1.0  # distances so small that 1/med overflows
 
 
 def random_state_or_fresh(random_state):
