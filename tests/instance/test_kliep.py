@@ -247,3 +247,8 @@ def test_few_target_rows_need_a_single_width():
     assert model.centers_.shape == (1, 1)
     with pytest.raises(ValueError, match=r"^KLIEP: the parameter 'sigma' must be a width at"):
         KLIEP(sigma=1e-3).fit(np.r_[X[:20], X[20:] + 100], y, sample_domain=sd)
+    # every candidate unfit in every fold (-inf): the widest is refitted, and fails clearly
+    X, y, sd, _, _ = gaussian_shift(0, n_source=20, n_target=10)
+    X[sd < 0] += 100
+    with pytest.raises(ValueError, match=r"must be a width at which .*; got 0\.002\.$"):
+        KLIEP(sigma=[1e-3, 2e-3], cv=2).fit(X, y, sample_domain=sd)

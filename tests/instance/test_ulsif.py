@@ -169,3 +169,11 @@ def test_the_loo_score_needs_two_rows_a_side():
         ULSIF().fit(X, y, sample_domain=sd)
     model = ULSIF(sigma=1.0, reg=0.1).fit(X, y, sample_domain=sd)
     assert model.alpha_.shape == (1,) and model.alpha_[0] > 0
+
+
+def test_domains_far_apart_at_the_width_are_a_clear_error():
+    X = np.r_[np.zeros((4, 1)), np.full((3, 1), 5.0)]
+    y, sd = np.r_[0, 1, 0, 1, -1, -1, -1], np.r_[np.ones(4, int), -2 * np.ones(3, int)]
+    with pytest.raises(ValueError, match=r"^ULSIF: the fitted density ratio is 0 at every source"):
+        ULSIF(sigma=0.05, reg=0.1).fit(X, y, sample_domain=sd)
+    assert ULSIF(sigma=3.0, reg=0.1).fit(X, y, sample_domain=sd).weights_.min() > 0

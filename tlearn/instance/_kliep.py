@@ -35,10 +35,16 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import KFold
 from sklearn.utils import gen_batches
 
-from .._kernels import block_rows, kernel_gram, select_centers, sigma_to_gamma
+from .._kernels import block_rows, select_centers
 from .._kernels import random_state_or_fresh as _rng
 from .._params import Estimator, Interval, Options, param_error
-from ._ratio import BaseDensityRatio, candidate_grid, default_sigma_grid
+from ._ratio import (
+    BaseDensityRatio,
+    candidate_grid,
+    default_sigma_grid,
+    gaussian_gram,
+    kernel_ratio,
+)
 
 __all__ = [
     "KLIEP",
@@ -296,14 +302,10 @@ def kliep_solve(A_target, b_source, *, tol=1e-6, max_iter=100):
     )
 
 
-def _gram(X, centers, sigma):
-    return kernel_gram(X, centers, "rbf", gamma=sigma_to_gamma(sigma))
-
-
 def _source_means(Xs, centers, sigma):
     total = np.zeros(centers.shape[0])
     for rows in gen_batches(Xs.shape[0], block_rows(centers.shape[0])):
-        total += _gram(Xs[rows], centers, sigma).sum(axis=0)
+        total += gaussian_gram(Xs[rows], centers, sigma).sum(axis=0)
     return total / Xs.shape[0]
 
 
@@ -373,11 +375,11 @@ def kliep_cv_scores(Xs, Xt, centers, sigmas, folds, *, source_folds=None, tol=1e
         )
     scores = np.empty(len(sigmas))
     for s, sigma in enumerate(sigmas):
-        A = _gram(Xt, centers, sigma)
+        A = gaussian_gram(Xt, centers, sigma)
         if source_folds is None:
             b = _source_means(Xs, centers, sigma)
         else:
-            As = _gram(Xs, centers, sigma)
+            As = gaussian_gram(Xs, centers, sigma)
         total = 0.0
         for r, (train, test) in enumerate(folds):
             if source_folds is not None:
@@ -521,7 +523,8 @@ class KLIEP(BaseDensityRatio):
     **Model selection.** Likelihood cross-validation: the target rows are
     split into ``cv`` seeded folds; each width is fitted on the other folds
     and scored on the held-out one; the centres stay the same throughout,
-    and the width with the highest mean score is refitted on every row.
+    and the width with the highest mean score (the widest among equal ones)
+    is refitted on every row.
     The paper's score (``cv_criterion="paper"``) is the mean log-ratio
     :math:`\log\hat w(x)` of the held-out target rows, with every source
     row in every fit. It takes the normalisation
@@ -647,15 +650,16 @@ class KLIEP(BaseDensityRatio):
                 tol=self.tol,
                 max_iter=self.max_iter,
             )
-            self.sigma_ = float(self.sigma_grid_[int(np.argmax(self.cv_scores_))])
+            # the best score; among equal ones (every fold unfit: -inf) the widest kernel
+            best = self.cv_scores_.size - 1 - int(np.argmax(self.cv_scores_[::-1]))
+            self.sigma_ = float(self.sigma_grid_[best])
         else:
             self.sigma_ = float(self.sigma_grid_[0])
 
         b = _source_means(Xs, self.centers_, self.sigma_)
         try:
-            solution = kliep_solve(
-                _gram(Xt, self.centers_, self.sigma_), b, tol=self.tol, max_iter=self.max_iter
-            )
+            A = gaussian_gram(Xt, self.centers_, self.sigma_)
+            solution = kliep_solve(A, b, tol=self.tol, max_iter=self.max_iter)
         except ValueError as exc:
             raise param_error(
                 self, "sigma", "a width at which the source rows reach the centres", self.sigma_
@@ -675,7 +679,4 @@ class KLIEP(BaseDensityRatio):
         return self._ratio(Xs)
 
     def _ratio(self, X):
-        out = np.empty(X.shape[0])
-        for rows in gen_batches(X.shape[0], block_rows(self.centers_.shape[0])):
-            out[rows] = _gram(X[rows], self.centers_, self.sigma_) @ self.alpha_
-        return out
+        return kernel_ratio(X, self.centers_, self.sigma_, self.alpha_)

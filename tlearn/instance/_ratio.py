@@ -14,17 +14,86 @@ default grid of Gaussian widths, the median-heuristic width times
 """
 
 import numpy as np
+from sklearn.utils import gen_batches
 from sklearn.utils.validation import check_is_fitted
 
-from .._kernels import MEDIAN_MAX_ROWS, median_heuristic_gamma
+from .._kernels import MEDIAN_MAX_ROWS, block_rows, kernel_gram, median_heuristic_gamma
 from .._params import param_error
 from ..base import BaseInstanceTransfer
 
-__all__ = ["SIGMA_FACTORS", "BaseDensityRatio", "candidate_grid", "default_sigma_grid"]
+__all__ = [
+    "SIGMA_FACTORS",
+    "BaseDensityRatio",
+    "candidate_grid",
+    "default_sigma_grid",
+    "gaussian_gram",
+    "kernel_ratio",
+]
 
 #: The default Gaussian widths are the median-heuristic width times these factors
 #: (``2 ** k`` for ``k`` in -3, -2.5, ..., 1: nine values from 1/8 to 2 times it).
 SIGMA_FACTORS = 2.0 ** np.arange(-3.0, 1.01, 0.5)
+#: Largest rbf coefficient used: a narrower width gives the same kernel values in float64
+#: (1 between equal rows, 0 between any others).
+_MAX_GAMMA = 1e300
+
+
+def gaussian_gram(X, centers, sigma):
+    r"""The Gaussian kernel values :math:`\exp(-\lVert x - c\rVert^2 / (2\sigma^2))`.
+
+    Through :func:`~tlearn._kernels.kernel_gram` (``"rbf"`` with
+    :math:`\gamma = 1/(2\sigma^2)`, capped at :math:`10^{300}`, where the
+    kernel is already 1 between equal rows and 0 between any others).
+    Values that underflow are 0, without a floating-point warning.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+    centers : ndarray of shape (n_centers, n_features)
+    sigma : float
+
+    Returns
+    -------
+    K : ndarray of shape (n_samples, n_centers)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> gaussian_gram(np.array([[0.0], [1.0]]), np.array([[0.0]]), 1.0).ravel()
+    array([1.        , 0.60653066])
+    """
+    with np.errstate(over="ignore", under="ignore", divide="ignore"):
+        gamma = min(0.5 / np.float64(sigma) ** 2, _MAX_GAMMA)
+        return kernel_gram(X, centers, "rbf", gamma=float(gamma))
+
+
+def kernel_ratio(X, centers, sigma, alpha):
+    r"""The kernel model :math:`\hat w(x) = \sum_l \alpha_l K_\sigma(x, c_l)` at the rows of ``X``.
+
+    Computed in blocks of rows (about 64 MiB of kernel values each):
+    :math:`O(n b d)` time, :math:`O(b)` memory per row for :math:`b` centres.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+    centers : ndarray of shape (n_centers, n_features)
+    sigma : float
+    alpha : ndarray of shape (n_centers,)
+
+    Returns
+    -------
+    ratio : ndarray of shape (n_samples,)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> kernel_ratio(np.array([[0.0], [5.0]]), np.array([[0.0]]), 1.0, np.array([2.0]))
+    array([2.00000000e+00, 7.45330634e-06])
+    """
+    out = np.empty(X.shape[0])
+    for rows in gen_batches(X.shape[0], block_rows(centers.shape[0])):
+        out[rows] = gaussian_gram(X[rows], centers, sigma) @ alpha
+    return out
 
 
 def candidate_grid(owner, name, value, default=None):

@@ -30,12 +30,17 @@ from numbers import Integral, Real
 
 import numpy as np
 from scipy import linalg
-from sklearn.utils import gen_batches
 
-from .._kernels import block_rows, kernel_gram, select_centers, sigma_to_gamma
 from .._kernels import random_state_or_fresh as _rng
+from .._kernels import select_centers
 from .._params import Estimator, Interval, param_error
-from ._ratio import BaseDensityRatio, candidate_grid, default_sigma_grid
+from ._ratio import (
+    BaseDensityRatio,
+    candidate_grid,
+    default_sigma_grid,
+    gaussian_gram,
+    kernel_ratio,
+)
 
 __all__ = ["ULSIF", "ulsif_alpha", "ulsif_loo_scores", "ulsif_score", "ulsif_terms"]
 
@@ -202,10 +207,6 @@ def ulsif_loo_scores(Phi_source, Phi_target, loo_source, loo_target, regs):
         w_target = np.einsum("li,li->i", C, B2)
         scores[r] = ulsif_score(w_source, w_target)
     return scores
-
-
-def _gram(X, centers, sigma):
-    return kernel_gram(X, centers, "rbf", gamma=sigma_to_gamma(sigma))
 
 
 class ULSIF(BaseDensityRatio):
@@ -390,8 +391,8 @@ class ULSIF(BaseDensityRatio):
             self.cv_scores_ = np.vstack(
                 [
                     ulsif_loo_scores(
-                        _gram(Xs, self.centers_, sigma),
-                        _gram(Xt, self.centers_, sigma),
+                        gaussian_gram(Xs, self.centers_, sigma),
+                        gaussian_gram(Xt, self.centers_, sigma),
                         loo_source,
                         loo_target,
                         self.reg_grid_,
@@ -405,13 +406,19 @@ class ULSIF(BaseDensityRatio):
             self.sigma_, self.reg_ = float(self.sigma_grid_[0]), float(self.reg_grid_[0])
 
         H, h = ulsif_terms(
-            _gram(Xs, self.centers_, self.sigma_), _gram(Xt, self.centers_, self.sigma_)
+            gaussian_gram(Xs, self.centers_, self.sigma_),
+            gaussian_gram(Xt, self.centers_, self.sigma_),
         )
         self.alpha_ = ulsif_alpha(H, h, self.reg_)
-        return self._ratio(Xs)
+        weights = self._ratio(Xs)
+        if not weights.any():
+            raise ValueError(
+                f"ULSIF: the fitted density ratio is 0 at every source row (sigma_="
+                f"{self.sigma_:g}, reg_={self.reg_:g}): at this kernel width no source row lies "
+                "near the target rows, so there is nothing to reweight. Give a larger sigma, "
+                "or use a method that does not reweight the source rows."
+            )
+        return weights
 
     def _ratio(self, X):
-        out = np.empty(X.shape[0])
-        for rows in gen_batches(X.shape[0], block_rows(self.centers_.shape[0])):
-            out[rows] = _gram(X[rows], self.centers_, self.sigma_) @ self.alpha_
-        return out
+        return kernel_ratio(X, self.centers_, self.sigma_, self.alpha_)
