@@ -11,10 +11,12 @@ import scipy.sparse as sp
 from sklearn.exceptions import NotFittedError
 from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.neighbors import KNeighborsClassifier
+from sklearn.svm import LinearSVC
 
 from tlearn import split_domains, stack_domains
 from tlearn.base import BaseFeatureTransfer, BaseInstanceTransfer, BaseParameterTransfer
 from tlearn.baselines import SourceOnly
+from tlearn.instance import KLIEP, ULSIF, DiscriminativeRatio
 from tlearn.parameter import SharedPriorLogisticRegression, SharedPriorRidge
 
 rng = np.random.default_rng(0)
@@ -271,6 +273,42 @@ CASES = [
         fit(SharedPriorLogisticRegression(), sample_domain=SD),
         ValueError,
         "No labelled target rows: SharedPriorLogisticRegression",
+    ),
+    (
+        "density_ratio before fit",
+        lambda: ULSIF().density_ratio(X),
+        NotFittedError,
+        "This ULSIF instance is not fitted yet",
+    ),
+    (
+        "density_ratio with other n_features",
+        lambda: DiscriminativeRatio().fit(X, Y_MASKED, sample_domain=SD).density_ratio(X[:, :2]),
+        ValueError,
+        "X has 2 features, but DiscriminativeRatio is expecting 3 features",
+    ),
+    (
+        "density_ratio with NaN",
+        lambda: DiscriminativeRatio().fit(X, Y_MASKED).density_ratio(_with(X, 0, np.nan)),
+        ValueError,
+        "Input X contains NaN",
+    ),
+    (
+        "domain classifier without predict_proba",
+        fit(DiscriminativeRatio(domain_classifier=LinearSVC()), sample_domain=SD),
+        TypeError,
+        "the domain classifier LinearSVC has no predict_proba",
+    ),
+    (
+        "ratio width grid with a negative width",
+        fit(KLIEP(sigma=[1.0, -1.0]), sample_domain=SD),
+        ValueError,
+        r"^KLIEP: the parameter 'sigma' must be a positive number or a non-empty 1-D array",
+    ),
+    (
+        "ratio width grid with one target row",
+        fit(ULSIF(), y=Y, sample_domain=np.r_[SD[:8], 1, 1, 1, -2]),
+        ValueError,
+        r"^ULSIF: the parameter 'sigma' must be one value, and reg one value, when there are",
     ),
     (
         "unknown task",

@@ -24,7 +24,7 @@ from tlearn.base import BaseParameterTransfer
 from tlearn.baselines import Pooled, SourceOnly
 from tlearn.datasets import make_domain_shift
 from tlearn.feature import CORAL, TCA, SubspaceAlignment
-from tlearn.instance import KMM, TrAdaBoost, TrAdaBoostR2
+from tlearn.instance import KLIEP, KMM, ULSIF, DiscriminativeRatio, TrAdaBoost, TrAdaBoostR2
 from tlearn.parameter import SharedPriorLogisticRegression, SharedPriorRidge
 
 ESTIMATORS = [
@@ -39,6 +39,12 @@ ESTIMATORS = [
     TCA(Ridge(), kernel="rbf", n_components=3, n_landmarks=30, random_state=0),
     KMM(LogisticRegression()),
     KMM(Ridge(), n_landmarks=50, random_state=0),
+    KLIEP(LogisticRegression(), random_state=0),
+    KLIEP(Ridge(), cv_criterion="normalized", n_centers=10, random_state=0),
+    ULSIF(LogisticRegression(), random_state=0),
+    ULSIF(Ridge(), sigma=[0.5, 1.0], reg=0.1, random_state=0),
+    DiscriminativeRatio(LogisticRegression()),
+    DiscriminativeRatio(Ridge(), clip=0.01),
     TrAdaBoost(LogisticRegression(), n_estimators=5),
     TrAdaBoostR2(Ridge(), n_estimators=5),
     SharedPriorLogisticRegression(),

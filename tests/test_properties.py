@@ -1,4 +1,6 @@
-"""Property tests: the stack/split round trip, and that nothing mutates its inputs."""
+"""Property tests: the stack/split round trip, that nothing mutates its inputs, density ratios."""
+
+import re
 
 import numpy as np
 import pytest
@@ -124,3 +126,48 @@ def test_nothing_mutates_its_inputs(data, regression):
         assert_array_equal(before, after)
     assert_array_equal(np.random.get_state()[1], global_rng)  # noqa: NPY002
     assert sklearn.get_config() == config
+
+
+# the two clear errors of the kernel ratios when no source row is near the target rows
+NO_OVERLAP = (
+    r"^KLIEP: the parameter 'sigma' must be a width at which the source rows reach|"
+    r"^ULSIF: the fitted density ratio is 0 at every source row"
+)
+
+
+@st.composite
+def shifted_domains(draw):
+    """Source and target rows of moderate values, at least two a side, two source classes."""
+    d = draw(st.integers(1, 3))
+    n_s, n_t = draw(st.integers(2, 15)), draw(st.integers(2, 15))
+    values = st.floats(-50, 50, allow_nan=False, allow_infinity=False)
+    Xs = draw(arrays(np.float64, (n_s, d), elements=values))
+    Xt = draw(arrays(np.float64, (n_t, d), elements=values))
+    ys = np.array([0, 1] + draw(st.lists(st.integers(0, 1), min_size=n_s - 2, max_size=n_s - 2)))
+    return Xs, ys, Xt
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+@settings(max_examples=40, deadline=None)
+@given(shifted_domains(), st.sampled_from(["KLIEP", "ULSIF", "DiscriminativeRatio"]))
+def test_density_ratios_are_finite_non_negative_and_leave_the_inputs_alone(data, name):
+    from tlearn import instance
+
+    Xs, ys, Xt = data
+    X, y, sd = _frozen(*stack_domains(Xs, ys, Xt))
+    copies = [a.copy() for a in (X, y, sd)]
+    global_rng = np.random.get_state()[1].copy()  # noqa: NPY002 (checking it is untouched)
+    params = {} if name == "DiscriminativeRatio" else {"random_state": 0}
+    model = getattr(instance, name)(**params)
+    try:
+        model.fit(X, y, sample_domain=sd)
+    except ValueError as exc:  # domains that do not overlap at any candidate width
+        assert re.search(NO_OVERLAP, str(exc)), exc
+        return
+    w = model.weights_
+    assert w.shape == (len(Xs),) and np.all(np.isfinite(w)) and np.all(w >= 0)
+    np.testing.assert_allclose(model.density_ratio(X[sd > 0]), w, rtol=1e-10, atol=1e-300)
+    assert np.all(np.isfinite(model.density_ratio(X))) and np.all(model.density_ratio(X) >= 0)
+    for before, after in zip(copies, (X, y, sd)):
+        assert_array_equal(before, after)
+    assert_array_equal(np.random.get_state()[1], global_rng)  # noqa: NPY002

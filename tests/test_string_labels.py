@@ -15,7 +15,7 @@ from tlearn import split_domains, stack_domains
 from tlearn.baselines import Pooled, SourceOnly
 from tlearn.datasets import make_domain_shift
 from tlearn.feature import CORAL, TCA, SubspaceAlignment
-from tlearn.instance import KMM, TrAdaBoost
+from tlearn.instance import KLIEP, KMM, ULSIF, DiscriminativeRatio, TrAdaBoost
 from tlearn.parameter import SharedPriorLogisticRegression
 
 UNSUPERVISED = [
@@ -23,6 +23,9 @@ UNSUPERVISED = [
     TCA(n_components=2),
     SubspaceAlignment(n_components=2),
     KMM(),
+    KLIEP(random_state=0),
+    ULSIF(random_state=0),
+    DiscriminativeRatio(),
     SourceOnly(),
     Pooled(),
 ]

@@ -7,7 +7,8 @@ on the rows of every domain stacked together. :func:`stack_domains` builds
 
 The families live in sub-packages, imported on demand:
 
-- :mod:`tlearn.instance`: reweight source rows (TrAdaBoost, TrAdaBoostR2, KMM);
+- :mod:`tlearn.instance`: reweight source rows (TrAdaBoost, TrAdaBoostR2, KMM) and
+  estimate the density ratio :math:`p_t / p_s` (KLIEP, ULSIF, DiscriminativeRatio);
 - :mod:`tlearn.feature`: map the domains into a shared space (TCA, CORAL, SA);
 - :mod:`tlearn.parameter`: share a prior between source and target models;
 - :mod:`tlearn.baselines`: source-only and pooled reference estimators;

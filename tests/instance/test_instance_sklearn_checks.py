@@ -1,4 +1,4 @@
-"""scikit-learn's estimator checks on KMM.
+"""scikit-learn's estimator checks on KMM and the density-ratio estimators.
 
 Every check runs twice (see tests/_checks.py): on the estimator itself, where
 checks that fit without target rows are xfailed only when they fail for that
@@ -9,11 +9,16 @@ domain, where only the failures listed below, each with its reason, may occur.
 from _checks import run_check, with_target_rows
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from tlearn.instance import KMM
+from tlearn.instance import KLIEP, KMM, ULSIF, DiscriminativeRatio
 
 ESTIMATORS = [
     KMM(),
     KMM(n_landmarks=8, random_state=0),
+    KLIEP(random_state=0),
+    KLIEP(sigma=1.0, n_centers=5, cv_criterion="normalized", random_state=0),
+    ULSIF(random_state=0),
+    ULSIF(sigma=[0.5, 2.0], reg=0.1, n_centers=5, random_state=0),
+    DiscriminativeRatio(),
 ]
 
 MINUS_ONE_IS_UNKNOWN = (
