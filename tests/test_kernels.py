@@ -151,3 +151,4 @@ def test_sigma_to_gamma_is_the_gaussian_kernel_of_width_sigma():
     K = _kernels.kernel_gram(X, kernel="rbf", gamma=_kernels.sigma_to_gamma(sigma))
     D2 = ((X[:, None, :] - X[None, :, :]) ** 2).sum(axis=2)
     np.testing.assert_allclose(K, np.exp(-D2 / (2 * sigma**2)))
+    assert _kernels.sigma_to_gamma(1e-200) == np.inf  # sigma^2 underflows: no ZeroDivisionError

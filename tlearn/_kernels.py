@@ -222,13 +222,16 @@ def sigma_to_gamma(sigma):
     Returns
     -------
     gamma : float
+        ``inf`` when :math:`\sigma^2` underflows (:math:`\sigma < 10^{-154}`
+        or so).
 
     Examples
     --------
     >>> sigma_to_gamma(0.5)
     2.0
     """
-    return 1.0 / (2.0 * float(sigma) ** 2)
+    with np.errstate(over="ignore", divide="ignore"):
+        return float(0.5 / np.float64(sigma) ** 2)
 
 
 def nystrom_whitening(W_landmarks, rtol=_NYSTROM_RTOL):

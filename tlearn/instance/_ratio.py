@@ -17,7 +17,13 @@ import numpy as np
 from sklearn.utils import gen_batches
 from sklearn.utils.validation import check_is_fitted
 
-from .._kernels import MEDIAN_MAX_ROWS, block_rows, kernel_gram, median_heuristic_gamma
+from .._kernels import (
+    MEDIAN_MAX_ROWS,
+    block_rows,
+    kernel_gram,
+    median_heuristic_gamma,
+    sigma_to_gamma,
+)
 from .._params import param_error
 from ..base import BaseInstanceTransfer
 
@@ -42,7 +48,8 @@ def gaussian_gram(X, centers, sigma):
     r"""The Gaussian kernel values :math:`\exp(-\lVert x - c\rVert^2 / (2\sigma^2))`.
 
     Through :func:`~tlearn._kernels.kernel_gram` (``"rbf"`` with
-    :math:`\gamma = 1/(2\sigma^2)`, capped at :math:`10^{300}`, where the
+    :math:`\gamma = 1/(2\sigma^2)` from
+    :func:`~tlearn._kernels.sigma_to_gamma`, capped at :math:`10^{300}`, where the
     kernel is already 1 between equal rows and 0 between any others).
     Values that underflow are 0, without a floating-point warning.
 
@@ -62,9 +69,9 @@ def gaussian_gram(X, centers, sigma):
     >>> gaussian_gram(np.array([[0.0], [1.0]]), np.array([[0.0]]), 1.0).ravel()
     array([1.        , 0.60653066])
     """
-    with np.errstate(over="ignore", under="ignore", divide="ignore"):
-        gamma = min(0.5 / np.float64(sigma) ** 2, _MAX_GAMMA)
-        return kernel_gram(X, centers, "rbf", gamma=float(gamma))
+    gamma = min(sigma_to_gamma(sigma), _MAX_GAMMA)
+    with np.errstate(over="ignore", under="ignore"):
+        return kernel_gram(X, centers, "rbf", gamma=gamma)
 
 
 def kernel_ratio(X, centers, sigma, alpha):
