@@ -112,19 +112,16 @@ def zscore(X):
 
 
 def required_files(dataset, tasks, feature="surf"):
-    """The data files ``dataset`` needs for ``tasks``: ``RemoteFile`` objects of tlearn."""
+    """The data files ``dataset`` needs for ``tasks``: :class:`tlearn.datasets.DataFile` s."""
+    from tlearn.datasets import data_files
+
     if dataset == "office31":
-        from tlearn.datasets._office31 import OFFICE31_ARCHIVES
-
-        return [OFFICE31_ARCHIVES[feature]]
+        return data_files("office31", feature=feature)
     if dataset == "office-caltech10":
-        from tlearn.datasets._loaders import OFFICE_CALTECH10_FILES
-
-        return [OFFICE_CALTECH10_FILES[OFFICE_CALTECH_DOMAINS[x]] for x in task_letters(tasks)]
+        names = [OFFICE_CALTECH_DOMAINS[x] for x in task_letters(tasks)]
+        return data_files("office_caltech10", names)
     if dataset == "amazon-review":
-        from tlearn.datasets._loaders import AMAZON_REVIEW_FILES
-
-        return [AMAZON_REVIEW_FILES[AMAZON_DOMAINS[x]] for x in task_letters(tasks)]
+        return data_files("amazon_review", [AMAZON_DOMAINS[x] for x in task_letters(tasks)])
     return []
 
 
@@ -515,7 +512,9 @@ def _stack(Xs, ys, Xl, yl, Xu):
 
 
 def _kmm_params(Xs, Xt_all):
-    from tlearn.instance._kmm import default_eps, median_heuristic_gamma
+    from _common import kmm_default_eps as default_eps
+
+    from tlearn.metrics import median_heuristic_gamma
 
     gamma = median_heuristic_gamma(np.vstack([Xs, Xt_all]), random_state=0)
     return gamma, default_eps(Xs.shape[0])
@@ -606,7 +605,7 @@ def fit_method(method, library, data, C, settings, seed=0):
             "SA": lambda: SubspaceAlignment(clf, n_components=s["sa_n_components"]),
             "CORAL": lambda: CORAL(clf, reg=s["coral_reg"]),
             "KMM": lambda: KMM(
-                clf, kernel="rbf", gamma=gamma, B=s["kmm_B"], eps=eps, random_state=0
+                clf, kernel="rbf", gamma=gamma, max_weight=s["kmm_B"], eps=eps, random_state=0
             ),
         }[method]()
         X, y, sd = _stack(Xs, ys, Xl, yl, Xu)

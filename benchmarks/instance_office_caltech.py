@@ -370,7 +370,7 @@ def fit_predict(method, library, C, split, kmm, peer=None):
                 learner,
                 kernel="rbf",
                 gamma=kmm["gamma"],
-                B=kmm["B"],
+                max_weight=kmm["B"],
                 eps=kmm["eps"],
                 random_state=0,
             ),

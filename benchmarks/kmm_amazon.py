@@ -322,7 +322,8 @@ def fit_one(name, library, Xs, ys, Xt, C, kmm, peer=None):
         return model.predict, None, {}
     params = {"gamma": kmm["gamma"], "B": kmm["B"], "eps": kmm["eps"]}
     if library == "tlearn":
-        model = KMM(clf, kernel="rbf", random_state=0, **params)
+        ours = {"gamma": kmm["gamma"], "max_weight": kmm["B"], "eps": kmm["eps"]}
+        model = KMM(clf, kernel="rbf", random_state=0, **ours)
         model.fit(X, y, sample_domain=sample_domain)
         info = {"solver": model.solver_, "n_iter": int(model.n_iter_)}
         return model.predict, model.weights_, info

@@ -159,7 +159,9 @@ def _fit(library, variant, X, y, sample_domain, gamma, eps):
         from tlearn.instance import KMM
 
         solver = "cvxpy" if variant == "cvxpy" else "auto"
-        model = KMM(LogisticRegression(), gamma=gamma, B=B, eps=eps, solver=solver, random_state=0)
+        model = KMM(
+            LogisticRegression(), gamma=gamma, max_weight=B, eps=eps, solver=solver, random_state=0
+        )
         model.fit(X, y, sample_domain=sample_domain)
         info = {
             "solver": model.solver_,
