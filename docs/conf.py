@@ -15,6 +15,7 @@ import inspect
 import os
 import pkgutil
 import re
+import sys
 from pathlib import Path
 
 import matplotlib
@@ -24,6 +25,7 @@ matplotlib.use("agg")  # the gallery draws to files, never to a window
 import tlearn  # noqa: E402
 
 DOCS = Path(__file__).resolve().parent
+sys.path.insert(0, os.fspath(DOCS / "_ext"))
 
 # -- Project -------------------------------------------------------------------------------
 
@@ -44,13 +46,18 @@ extensions = [
     "sphinx-mathjax-offline",
     "numpydoc",
     "sphinx_gallery.gen_gallery",
+    # the benchmark pages are markdown: the scripts print markdown tables, and the
+    # pages include exactly what they print (benchmark_pages, from the result files)
+    "myst_parser",
+    "benchmark_pages",
 ]
 
 root_doc = "index"
-source_suffix = {".rst": "restructuredtext"}
+source_suffix = {".rst": "restructuredtext", ".md": "markdown"}
 # design.md is the project's design record, read in the repository; the user
-# guide says the same for users. Build products are never sources.
-exclude_patterns = ["_build", "design.md", "**.ipynb_checkpoints"]
+# guide says the same for users. Build products are never sources: the
+# benchmark fragments are included by their pages, not pages of their own.
+exclude_patterns = ["_build", "design.md", "**.ipynb_checkpoints", "benchmarks/generated"]
 templates_path = ["_templates"]
 default_role = "literal"  # `x` is code, as ``x``
 nitpicky = False  # scikit-learn and NumPy types in docstrings have no local targets

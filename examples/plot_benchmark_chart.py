@@ -19,8 +19,9 @@ PNG under ``benchmarks/results/``. Here the same code runs the same grid on
 the synthetic tasks that need no download (the command
 ``python benchmarks/office31.py --dataset synthetic --quick``): two tasks
 built by :func:`tlearn.datasets.make_domain_shift`, 100 source and 100 target
-rows each, two seeds. On the real data sets the chart has 6 or 12 tasks;
-``docs/benchmarks.md`` in the repository holds their latest tables.
+rows each, two seeds. On the real data sets the chart has 6 or 12 tasks; the
+benchmark pages of this documentation show the tables and charts of the
+latest full runs, made from their result files.
 
 Read each panel column by column: a method below source-only on a task is
 *negative transfer*, common on these benchmarks, and the table marks it ↓.
