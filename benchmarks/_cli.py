@@ -29,7 +29,7 @@ import os
 import sys
 from pathlib import Path
 
-from _common import RESULTS_DIR
+from _common import RESULTS_DIR, png_or_reason, write_csv, write_json
 from _grid import BACKENDS, GridRunner, dask_available
 
 #: The flags :func:`make_parser` adds to every script (``tests/test_benchmarks_cli.py``).
@@ -187,6 +187,17 @@ def results_path(stem, suffix, results_dir=None):
     path = Path(stem) if (os.path.isabs(stem) or "/" in stem) else base / stem
     path.parent.mkdir(parents=True, exist_ok=True)
     return path.with_name(path.name + suffix)
+
+
+def write_outputs(report, stem, fields, rows, plot_report, script, results_dir=None):
+    """CSV (``rows`` with the columns ``fields``), JSON and, with matplotlib, the PNG of
+    ``plot_report(report, path)``; the paths written. Without matplotlib (or a part of
+    it) one line says why there is no PNG (:func:`_common.png_or_reason`)."""
+    csv_path, json_path = (results_path(stem, s, results_dir) for s in (".csv", ".json"))
+    write_csv(csv_path, fields, rows)
+    write_json(json_path, report)
+    png = png_or_reason(plot_report, report, results_path(stem, ".png", results_dir), script)
+    return [csv_path, json_path] + ([png] if png else [])
 
 
 def load_report(path, benchmark):

@@ -49,8 +49,6 @@ from _common import (
     reset_peak,
     run_worker,
     status_kb,
-    write_csv,
-    write_json,
 )
 
 # ============================================================================ worker side
@@ -443,26 +441,9 @@ def finish_report(report, rows, baselines, info):
 
 
 def write_outputs(report, stem, fields, plot_report, name):
-    """CSV (the rows, columns ``fields``), JSON and, with matplotlib, PNG; the paths written.
-
-    ``stem`` is under ``benchmarks/results/`` unless it is a path;
-    ``plot_report(report, path)`` draws the PNG. Without matplotlib one line
-    says why there is no PNG.
-    """
-    csv_path, json_path = (_cli.results_path(stem, s, RESULTS_DIR) for s in (".csv", ".json"))
-    write_csv(csv_path, fields, report["rows"])
-    write_json(json_path, report)
-    try:
-        import matplotlib  # noqa: F401
-    except ImportError:
-        print(
-            f"{name}: matplotlib is not installed, so no PNG was written "
-            '(python -m pip install -e ".[benchmarks]").'
-        )
-        return [csv_path, json_path]
-    png = _cli.results_path(stem, ".png", RESULTS_DIR)
-    plot_report(report, png)
-    return [csv_path, json_path, png]
+    """CSV (``report["rows"]``, columns ``fields``), JSON and, with matplotlib, PNG: the
+    paths written (:func:`_cli.write_outputs`, under this module's ``RESULTS_DIR``)."""
+    return _cli.write_outputs(report, stem, fields, report["rows"], plot_report, name, RESULTS_DIR)
 
 
 # ============================================================================ reporting

@@ -88,8 +88,6 @@ from _common import (  # noqa: E402
     package_versions,
     parse_choice,
     quiet_tensorflow,
-    write_csv,
-    write_json,
 )
 from _speed import warning_lines  # noqa: E402
 
@@ -813,17 +811,6 @@ def output_stem(args):
     return args.output or (BENCHMARK if full else f"{BENCHMARK}_quick")
 
 
-def write_outputs(report, stem):
-    """CSV, JSON and (with matplotlib) PNG of a finished run; the paths written."""
-    paths = [_cli.results_path(stem, f".{ext}") for ext in ("csv", "json")]
-    write_csv(paths[0], CSV_FIELDS, report["records"])
-    write_json(paths[1], report)
-    png = _common.png_or_reason(
-        plot_report, report, _cli.results_path(stem, ".png"), "instance_office_caltech.py"
-    )
-    return paths + ([png] if png else [])
-
-
 # ============================================================================ main
 
 
@@ -843,7 +830,14 @@ def main(argv=None):
         info = {**runner.info, "settle_seconds": settle_seconds, "grid_seconds": grid_seconds}
     finish_report(report, records, info)
     sys.stdout.write(results_text(report))
-    paths = write_outputs(report, output_stem(args))
+    paths = _cli.write_outputs(
+        report,
+        output_stem(args),
+        CSV_FIELDS,
+        report["records"],
+        plot_report,
+        "instance_office_caltech.py",
+    )
     print(f"\nWrote {', '.join(str(p) for p in paths)}.")
 
 

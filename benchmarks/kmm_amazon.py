@@ -87,8 +87,6 @@ from _common import (  # noqa: E402
     package_versions,
     parse_choice,
     quiet_tensorflow,
-    write_csv,
-    write_json,
 )
 from _speed import warning_lines  # noqa: E402
 
@@ -658,17 +656,6 @@ def output_stem(args):
     return args.output or (BENCHMARK if full else f"{BENCHMARK}_quick")
 
 
-def write_outputs(report, stem):
-    """CSV, JSON and (with matplotlib) PNG of a finished run; the paths written."""
-    paths = [_cli.results_path(stem, f".{ext}") for ext in ("csv", "json")]
-    write_csv(paths[0], CSV_FIELDS, report["records"])
-    write_json(paths[1], report)
-    png = _common.png_or_reason(
-        plot_report, report, _cli.results_path(stem, ".png"), "kmm_amazon.py"
-    )
-    return paths + ([png] if png else [])
-
-
 # ============================================================================ main
 
 
@@ -686,7 +673,9 @@ def main(argv=None):
         records, per_task, info = execute(plan, runner)
     finish_report(report, records, per_task, info)
     sys.stdout.write(results_text(report))
-    paths = write_outputs(report, output_stem(args))
+    paths = _cli.write_outputs(
+        report, output_stem(args), CSV_FIELDS, report["records"], plot_report, "kmm_amazon.py"
+    )
     print(f"\nWrote {', '.join(str(p) for p in paths)}.")
 
 

@@ -88,8 +88,6 @@ from _common import (  # noqa: E402
     package_versions,
     parse_choice,
     quiet_tensorflow,
-    write_csv,
-    write_json,
 )
 
 quiet_tensorflow()
@@ -818,35 +816,15 @@ def plot_report(report, path):
     plot(summary_of(report), report["tasks"], path, chart_title(report))
 
 
-def write_outputs(report, stem):
-    """CSV, JSON and (with matplotlib) PNG of a finished run; the paths written."""
+def csv_rows(report):
+    """The records as CSV rows: the data set named, the choices as JSON, warnings joined."""
     rows = []
     for r in report["records"]:
         row = {**r, "dataset": report["dataset"]}
         row["chosen"] = json.dumps(r.get("chosen")) if r.get("chosen") else ""
         row["warnings"] = " | ".join(r["warnings"])
         rows.append(row)
-    paths = [_cli.results_path(stem, f".{ext}", RESULTS_DIR) for ext in ("csv", "json")]
-    write_csv(paths[0], CSV_FIELDS, rows)
-    write_json(paths[1], report)
-    try:
-        import matplotlib  # noqa: F401
-    except ImportError:
-        print(
-            "office31.py: matplotlib is not installed, so no PNG was written "
-            '(python -m pip install -e ".[benchmarks]").'
-        )
-        return paths
-    png = _cli.results_path(stem, ".png", RESULTS_DIR)
-    try:
-        plot_report(report, png)
-    except ImportError as exc:  # matplotlib there, but one of its parts or dependencies not
-        print(
-            f"office31.py: matplotlib could not be imported ({type(exc).__name__}: {exc}), so "
-            'no PNG was written (python -m pip install -e ".[benchmarks]").'
-        )
-        return paths
-    return [*paths, png]
+    return rows
 
 
 # ============================================================================ main
@@ -909,7 +887,15 @@ def main(argv=None):
     summary = summarise(records, args.tasks, args.seeds)
     finish_report(report, records, info, summary)
     print(results_text(report))
-    paths = write_outputs(report, output_stem(args))
+    paths = _cli.write_outputs(
+        report,
+        output_stem(args),
+        CSV_FIELDS,
+        csv_rows(report),
+        plot_report,
+        "office31.py",
+        RESULTS_DIR,
+    )
     print(f"\nWrote {', '.join(str(p) for p in paths)}.")
 
 
