@@ -172,6 +172,17 @@ def child_env(threads, env=None):
     return out
 
 
+def command_as_typed(argv=None):
+    """The run's command as a user types it from the repository root:
+    ``["python", "benchmarks/<script>.py", *args]``. Neither the interpreter's path nor
+    the checkout's folder says anything about the figures, and both would leak the
+    measuring machine's layout into published result files."""
+    argv = sys.argv if argv is None else list(argv)
+    script = Path(argv[0]) if argv else Path("?")
+    shown = f"benchmarks/{script.name}" if script.suffix == ".py" else str(script)
+    return ["python", shown, *argv[1:]]
+
+
 def output_stem(args, name, full=True):
     """``--output``, or ``name`` (with ``_quick`` appended when the run is not ``full``)."""
     if args.output:

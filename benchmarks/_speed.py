@@ -420,7 +420,7 @@ def new_report(benchmark, settings, libraries, missing, args):
     return {
         "benchmark": benchmark,
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-        "command": [sys.executable, *sys.argv],
+        "command": _cli.command_as_typed(),
         "quick": args.quick,
         "settings": {**settings, "n_jobs": args.n_jobs, "backend": args.backend},
         "versions": package_versions(),

@@ -486,7 +486,7 @@ def describe(plan):
     return {
         "benchmark": BENCHMARK,
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-        "command": [sys.executable, *sys.argv],
+        "command": _cli.command_as_typed(),
         "tasks": list(args.tasks),
         "seeds": list(args.seeds),
         "quick": args.quick,

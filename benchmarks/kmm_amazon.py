@@ -385,7 +385,7 @@ def describe(plan):
     return {
         "benchmark": BENCHMARK,
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-        "command": [sys.executable, *sys.argv],
+        "command": _cli.command_as_typed(),
         "tasks": list(args.tasks),
         "quick": args.quick,
         "rows_per_domain": args.rows,

@@ -528,7 +528,7 @@ def describe(plan):
     return {
         "benchmark": "office31",
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-        "command": [sys.executable, *sys.argv],
+        "command": _cli.command_as_typed(),
         "dataset": args.dataset,
         "fallback_from": args.fallback["from"] if args.fallback else None,
         "fallback_reason": args.fallback["reason"] if args.fallback else None,
