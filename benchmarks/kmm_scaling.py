@@ -388,7 +388,7 @@ def results_text(report):
     by_key = {(r["library"], r["variant"], r["n"]): r for r in rows}
     keys = [k for k in VARIANTS if any((*k, n) in by_key for n in sizes)]
     head = ["library", "variant"]
-    out = []
+    out = [f"## n source = n target in {', '.join(f'{n:,}' for n in sizes)}\n"]
 
     def table(title, text):
         out.append(size_table(title, head, keys, sizes, by_key, text))

@@ -298,7 +298,7 @@ def results_text(report):
     by_key = {(r["protocol"], r["method"], r["library"], r["n"]): r for r in rows}
     keys = list(dict.fromkeys((r["protocol"], r["method"], r["library"]) for r in rows))
     head = ["protocol", "method", "library"]
-    out = []
+    out = [f"## n source = n target in {', '.join(f'{n:,}' for n in sizes)}\n"]
 
     def table(title, text):
         out.append(size_table(title, head, keys, sizes, by_key, text, label=_label))

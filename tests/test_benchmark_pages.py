@@ -37,7 +37,7 @@ def included():
 
 def test_the_pages_and_results_are_found():
     names = {p.name for p in PAGES}
-    assert {"index.md", "suite.md"} <= names
+    assert {"index.md", "suite.md", "instance.md", "speed.md"} <= names
     assert RESULTS, "no result file: the benchmark pages would be empty"
 
 
@@ -69,3 +69,23 @@ def test_command_line_leaves_out_where_the_files_went():
     report = {"command": ["/venv/bin/python", "/x/benchmarks/office31.py", "--peers",
                           "--output", "/tmp/run", "--n-jobs", "2"]}  # fmt: skip
     assert ext.command_line(report) == "python benchmarks/office31.py --peers --n-jobs 2"
+
+
+@pytest.mark.parametrize("path", RESULTS, ids=lambda p: p.name)
+def test_result_file_records_the_command_as_typed(path):
+    # The published files must not carry the measuring machine's layout
+    # (interpreter path, checkout folder): the command is the one a user types.
+    command = json.loads(path.read_text())["command"]
+    assert command[0] == "python"
+    assert command[1] == f"benchmarks/{json.loads(path.read_text())['benchmark']}.py"
+    assert not [arg for arg in command if Path(arg).is_absolute()]
+
+
+def test_command_as_typed_drops_the_interpreter_and_checkout():
+    sys.path.insert(0, str(DOCS.parent / "benchmarks"))
+    try:
+        import _cli
+    finally:
+        sys.path.remove(str(DOCS.parent / "benchmarks"))
+    argv = ["/home/me/src/tlearn/benchmarks/kmm_amazon.py", "--peers", "--rows", "300"]
+    assert _cli.command_as_typed(argv) == ["python", "benchmarks/kmm_amazon.py", *argv[1:]]
