@@ -1,5 +1,5 @@
-"""Model selection on the fit signature: cross-validation folds that suit stacked domains."""
+"""Model selection on the fit signature: folds for stacked domains, label-free scorers."""
 
-from ._split import DomainStratifiedKFold
+from ._split import DomainStratifiedKFold, LeaveOneSourceDomainOut, SourceShuffleSplit
 
-__all__ = ["DomainStratifiedKFold"]
+__all__ = ["DomainStratifiedKFold", "LeaveOneSourceDomainOut", "SourceShuffleSplit"]
