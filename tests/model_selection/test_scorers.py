@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import sklearn
 from numpy.testing import assert_allclose
-from sklearn.base import BaseEstimator
+from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.model_selection import GridSearchCV, cross_validate
 from sklearn.pipeline import make_pipeline
@@ -284,3 +284,79 @@ def test_discriminative_ratio_as_given_ratio_estimator():
     given = ImportanceWeightedScorer(DiscriminativeRatio())(model, X, y, sd)
     default = ImportanceWeightedScorer()(model, X, y, sd)
     assert given == pytest.approx(default)  # the same domain classifier, the same weights
+
+
+class FixedProba(ClassifierMixin, BaseEstimator):
+    """A 'fitted' classifier whose probabilities at the target rows are given."""
+
+    def __init__(self, proba=None):
+        self.proba = proba
+
+    def fit(self, X, y, sample_domain=None):
+        return self
+
+    def predict_proba(self, X):
+        return np.asarray(self.proba, dtype=float)[: len(X)]
+
+    def predict(self, X):
+        return self.predict_proba(X).argmax(axis=1)
+
+
+def _three_target_rows():
+    X = np.zeros((5, 1))
+    y = np.array([0, 1, -1, -1, -1])
+    return X, y, np.array([1, 1, -2, -2, -2])
+
+
+def test_entropy_closed_forms():
+    X, y, sd = _three_target_rows()
+    uniform = FixedProba(np.full((3, 3), 1 / 3))
+    assert PredictionEntropyScorer()(uniform, X, y, sd) == pytest.approx(-np.log(3))
+    assert PredictionEntropyScorer()(FixedProba(np.eye(3)), X, y, sd) == 0.0  # 0 log 0 = 0
+    mixed = FixedProba([[0.5, 0.5, 0.0], [1.0, 0.0, 0.0], [0.2, 0.3, 0.5]])
+    rows = [np.log(2), 0.0, -(0.2 * np.log(0.2) + 0.3 * np.log(0.3) + 0.5 * np.log(0.5))]
+    assert PredictionEntropyScorer()(mixed, X, y, sd) == pytest.approx(-np.mean(rows))
+
+
+def test_snd_by_hand_on_three_rows():
+    X, y, sd = _three_target_rows()
+    model = FixedProba([[1.0, 0.0], [0.5, 0.5], [0.0, 1.0]])
+    tau = 0.5
+    c = np.sqrt(0.5)  # cosine of [1, 0] and [0.5, 0.5] once L2-normalised
+
+    def entropy_of_softmax(similarities):
+        e = np.exp(np.asarray(similarities) / tau)
+        q = e / e.sum()
+        return -np.sum(q * np.log(q))
+
+    # row 1 sees rows 2 and 3 (similarities c, 0); row 2 sees c, c; row 3 sees 0, c
+    expected = np.mean(
+        [entropy_of_softmax([c, 0.0]), entropy_of_softmax([c, c]), entropy_of_softmax([0.0, c])]
+    )
+    score = SoftNeighborhoodDensityScorer(temperature=tau)(model, X, y, sd)
+    assert score == pytest.approx(expected)
+    assert entropy_of_softmax([c, c]) == pytest.approx(np.log(2))
+    # collapsed predictions: every neighbourhood uniform, the largest value log(n_t - 1)
+    collapsed = FixedProba(np.tile([0.9, 0.1], (3, 1)))
+    assert SoftNeighborhoodDensityScorer()(collapsed, X, y, sd) == pytest.approx(np.log(2))
+    with pytest.raises(ValueError, match="at least 2 target rows"):
+        SoftNeighborhoodDensityScorer()(model, X[:3], y[:3], sd[:3])
+
+
+def test_reverse_validation_by_hand():
+    X, y, sd = make_domain_shift("covariate", n_source=80, n_target=60, random_state=1)
+    source, target = sd >= 0, sd < 0
+    model = SourceOnly(LogisticRegression()).fit(X, y, sample_domain=sd)
+    pseudo = model.predict(X[target])
+    reverse = LogisticRegression().fit(X[target], pseudo)  # the reverse SourceOnly
+    expected = np.mean(reverse.predict(X[source]) == y[source])
+    assert ReverseValidationScorer()(model, X, y, sd) == pytest.approx(expected)
+    balanced = ReverseValidationScorer(scoring="balanced_accuracy")(model, X, y, sd)
+    assert 0.0 <= balanced <= 1.0
+    # a Pipeline gets the domains through the unknown labels: the scaler sees every row
+    pipe = make_pipeline(StandardScaler(), SourceOnly()).fit(X, y)
+    scaler = StandardScaler().fit(np.vstack([X[target], X[source]]))
+    pseudo = pipe.predict(X[target])
+    reverse = LogisticRegression().fit(scaler.transform(X[target]), pseudo)
+    expected = np.mean(reverse.predict(scaler.transform(X[source])) == y[source])
+    assert ReverseValidationScorer()(pipe, X, y, sd) == pytest.approx(expected)
