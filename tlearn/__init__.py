@@ -12,6 +12,8 @@ The families live in sub-packages, imported on demand:
 - :mod:`tlearn.feature`: map the domains into a shared space (TCA, CORAL, SA);
 - :mod:`tlearn.parameter`: share a prior between source and target models;
 - :mod:`tlearn.baselines`: source-only and pooled reference estimators;
+- :mod:`tlearn.model_selection`: cross-validation folds for stacked domains and
+  label-free scorers (IWCV, DEV, reverse validation, entropy, SND);
 - :mod:`tlearn.metrics`: divergences between the domains (MMD and its
   permutation test, proxy A-distance, CORAL distance);
 - :mod:`tlearn.datasets`: shift generators and benchmark loaders.
