@@ -360,3 +360,16 @@ def test_reverse_validation_by_hand():
     reverse = LogisticRegression().fit(scaler.transform(X[target]), pseudo)
     expected = np.mean(reverse.predict(scaler.transform(X[source])) == y[source])
     assert ReverseValidationScorer()(pipe, X, y, sd) == pytest.approx(expected)
+
+
+def test_reverse_validation_of_one_predicted_class_is_that_class_share():
+    # a forward model that puts every target row in one class leaves no classifier to
+    # fit: the reverse model predicts that class, and scores its share of the source rows
+    from sklearn.dummy import DummyClassifier
+
+    from tlearn.baselines import SourceOnly
+
+    X, y, sd = make_domain_shift("covariate", n_features=3, random_state=0)
+    model = SourceOnly(DummyClassifier(strategy="constant", constant=1)).fit(X, y, sd)
+    score = ReverseValidationScorer()(model, X, y, sample_domain=sd)
+    assert score == pytest.approx(np.mean(y[sd >= 0] == 1))

@@ -25,7 +25,7 @@ import numpy as np
 from scipy import sparse
 from scipy.special import logsumexp
 from sklearn.base import BaseEstimator, clone, is_classifier, is_regressor
-from sklearn.dummy import DummyRegressor
+from sklearn.dummy import DummyClassifier, DummyRegressor
 from sklearn.metrics import get_scorer, r2_score
 from sklearn.pipeline import Pipeline
 from sklearn.utils.metadata_routing import MetadataRequest
@@ -823,8 +823,10 @@ class ReverseValidationScorer(_TransferScorer):
     thing in both directions (no adaptation at all, say) and a forward model
     whose target labels are consistent but wrong can score well, while a
     method that adapts well in one direction only scores badly. A forward
-    model that predicts one class on the whole target leaves a reverse model
-    that cannot be fitted (one class): a ``ValueError`` from the fit.
+    classifier that predicts one class on the whole target leaves nothing to
+    fit: the reverse model is then the constant prediction of that class, and
+    the score is the share of that class among the validation rows (what any
+    reverse model trained on those labels would reach).
 
     **Cost**: one prediction of the :math:`n_t` target rows, one fit of the
     estimator on the :math:`n_t + n_v` rows of the split and one prediction
@@ -861,7 +863,12 @@ class ReverseValidationScorer(_TransferScorer):
         X_rev = _stack(X_target, X_val)
         y_rev = _with_unknown_target(pseudo, len(source), task)
         reverse = clone(estimator)
-        if _fits_with_domains(reverse):
+        if task == "classification" and np.unique(pseudo).size == 1:
+            # one class on every target row: no classifier can be fitted to it, and the
+            # reverse model is the constant prediction of that class
+            reverse = DummyClassifier(strategy="constant", constant=pseudo[:1])
+            reverse.fit(X_val, np.full(len(source), pseudo[0], dtype=pseudo.dtype))
+        elif _fits_with_domains(reverse):
             sd = np.r_[np.full(len(target), SOURCE_ID), np.full(len(source), TARGET_ID)]
             reverse.fit(X_rev, y_rev, sample_domain=sd.astype(np.int64))
         else:
