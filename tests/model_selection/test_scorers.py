@@ -9,6 +9,7 @@ with routing off (the domains inferred from the unknown labels) and on.
 import numpy as np
 import pytest
 import sklearn
+from _gaussians import true_ratio
 from numpy.testing import assert_allclose
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.linear_model import LogisticRegression, Ridge
@@ -17,7 +18,6 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import LinearSVC
 
-from tests._gaussians import true_ratio
 from tlearn.baselines import SourceOnly
 from tlearn.datasets import make_domain_shift
 from tlearn.feature import CORAL
