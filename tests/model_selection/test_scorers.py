@@ -25,6 +25,7 @@ from tlearn.instance import DiscriminativeRatio
 from tlearn.model_selection import (
     DeepEmbeddedValidationScorer,
     ImportanceWeightedScorer,
+    LeaveOneSourceDomainOut,
     PredictionEntropyScorer,
     ReverseValidationScorer,
     SoftNeighborhoodDensityScorer,
@@ -360,3 +361,18 @@ def test_reverse_validation_by_hand():
     reverse = LogisticRegression().fit(scaler.transform(X[target]), pseudo)
     expected = np.mean(reverse.predict(scaler.transform(X[source])) == y[source])
     assert ReverseValidationScorer()(pipe, X, y, sd) == pytest.approx(expected)
+
+
+def test_leave_one_source_domain_out_with_the_scorers():
+    X, y, sd = make_domain_shift("covariate", n_source=120, n_target=80, random_state=0)
+    sd = np.where(sd >= 0, np.arange(len(sd)) % 2, sd)  # two source domains, 0 and 1
+    scoring = {name: get_transfer_scorer(name) for name in ("iwcv", "dev", "entropy")}
+    cv = LeaveOneSourceDomainOut()
+    with sklearn.config_context(enable_metadata_routing=True):
+        routed = cross_validate(
+            SourceOnly(), X, y, cv=cv, scoring=scoring, params={"sample_domain": sd}
+        )
+    off = cross_validate(SourceOnly(), X, y, cv=cv, groups=sd, scoring=scoring)
+    for name in scoring:
+        assert routed[f"test_{name}"].shape == (2,)
+        assert_allclose(routed[f"test_{name}"], off[f"test_{name}"])
