@@ -9,6 +9,7 @@ with routing off (the domains inferred from the unknown labels) and on.
 import numpy as np
 import pytest
 import sklearn
+from _gaussians import true_ratio
 from numpy.testing import assert_allclose
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.linear_model import LogisticRegression, Ridge
@@ -17,7 +18,6 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import LinearSVC
 
-from tests._gaussians import true_ratio
 from tlearn.baselines import SourceOnly
 from tlearn.datasets import make_domain_shift
 from tlearn.feature import CORAL
@@ -25,6 +25,7 @@ from tlearn.instance import DiscriminativeRatio
 from tlearn.model_selection import (
     DeepEmbeddedValidationScorer,
     ImportanceWeightedScorer,
+    LeaveOneSourceDomainOut,
     PredictionEntropyScorer,
     ReverseValidationScorer,
     SoftNeighborhoodDensityScorer,
@@ -367,9 +368,22 @@ def test_reverse_validation_of_one_predicted_class_is_that_class_share():
     # fit: the reverse model predicts that class, and scores its share of the source rows
     from sklearn.dummy import DummyClassifier
 
-    from tlearn.baselines import SourceOnly
-
     X, y, sd = make_domain_shift("covariate", n_features=3, random_state=0)
     model = SourceOnly(DummyClassifier(strategy="constant", constant=1)).fit(X, y, sd)
     score = ReverseValidationScorer()(model, X, y, sample_domain=sd)
     assert score == pytest.approx(np.mean(y[sd >= 0] == 1))
+
+
+def test_leave_one_source_domain_out_with_the_scorers():
+    X, y, sd = make_domain_shift("covariate", n_source=120, n_target=80, random_state=0)
+    sd = np.where(sd >= 0, np.arange(len(sd)) % 2, sd)  # two source domains, 0 and 1
+    scoring = {name: get_transfer_scorer(name) for name in ("iwcv", "dev", "entropy")}
+    cv = LeaveOneSourceDomainOut()
+    with sklearn.config_context(enable_metadata_routing=True):
+        routed = cross_validate(
+            SourceOnly(), X, y, cv=cv, scoring=scoring, params={"sample_domain": sd}
+        )
+    off = cross_validate(SourceOnly(), X, y, cv=cv, groups=sd, scoring=scoring)
+    for name in scoring:
+        assert routed[f"test_{name}"].shape == (2,)
+        assert_allclose(routed[f"test_{name}"], off[f"test_{name}"])
