@@ -25,6 +25,7 @@ from tlearn.baselines import Pooled, SourceOnly
 from tlearn.datasets import make_domain_shift
 from tlearn.feature import CORAL, TCA, SubspaceAlignment
 from tlearn.instance import KLIEP, KMM, ULSIF, DiscriminativeRatio, TrAdaBoost, TrAdaBoostR2
+from tlearn.model_selection import TransferGuard
 from tlearn.parameter import SharedPriorLogisticRegression, SharedPriorRidge
 
 ESTIMATORS = [
@@ -50,6 +51,9 @@ ESTIMATORS = [
     SharedPriorLogisticRegression(),
     SharedPriorLogisticRegression(0.5, source_weights="learn", penalize_intercept=True),
     SharedPriorRidge(),
+    # one candidate and two folds keep it quick; SourceOnly is added by the guard
+    TransferGuard(LogisticRegression(), candidates=[("CORAL", CORAL())], cv=2, random_state=0),
+    TransferGuard(Ridge(), candidates=[("CORAL", CORAL())], cv=2, random_state=0),
 ]
 GRIDS = {"estimator__C": [0.1, 1.0], "estimator__alpha": [0.1, 1.0]}
 PARAMETER_GRID = {"reg": [0.1, 10.0]}  # the parameter-based family has no estimator
@@ -109,6 +113,8 @@ def test_fit_returns_self_and_leaves_params_alone(est):
         if hasattr(value, "get_params"):
             assert after[key].get_params() == value.get_params()
             assert not hasattr(after[key], "n_features_in_"), "the given estimator was fitted"
+        elif isinstance(value, (list, tuple)):  # TransferGuard's candidates hold estimators
+            assert repr(after[key]) == repr(value)
         else:
             assert after[key] == value
 

@@ -7,9 +7,12 @@
   :class:`ImportanceWeightedScorer`, :class:`DeepEmbeddedValidationScorer`,
   :class:`ReverseValidationScorer`, :class:`PredictionEntropyScorer`,
   :class:`SoftNeighborhoodDensityScorer` (:func:`get_transfer_scorer` by name), and
-  the risk estimates :func:`importance_weighted_risk` and :func:`dev_risk`.
+  the risk estimates :func:`importance_weighted_risk` and :func:`dev_risk`;
+- :class:`TransferGuard`: adapt only when label-free estimates say it helps, else
+  keep source-only (:func:`default_candidates`: what it tries by default).
 """
 
+from ._guard import TransferGuard, default_candidates
 from ._scorers import (
     DeepEmbeddedValidationScorer,
     ImportanceWeightedScorer,
@@ -31,6 +34,8 @@ __all__ = [
     "ReverseValidationScorer",
     "SoftNeighborhoodDensityScorer",
     "SourceShuffleSplit",
+    "TransferGuard",
+    "default_candidates",
     "dev_risk",
     "get_transfer_scorer",
     "importance_weighted_risk",
