@@ -312,7 +312,7 @@ def load_tasks(
 
 # ============================================================================ methods
 
-UNSUPERVISED = ("source-only", "TCA", "SA", "CORAL", "KMM")
+UNSUPERVISED = ("source-only", "TCA", "SA", "CORAL", "KMM", "guard")
 FEW_LABEL = (
     "source-only",
     "target-only",
@@ -323,6 +323,7 @@ FEW_LABEL = (
 )
 #: The methods that use source data: below source-only they show negative transfer.
 TRANSFER = (
+    "guard",
     "TCA",
     "SA",
     "CORAL",
@@ -395,6 +396,11 @@ def default_settings(labels_per_class=3, seeds=(0, 1, 2, 3, 4), blas_threads=1):
             "target rows (tlearn's median_heuristic_gamma, 1,000-row subsample seeded 0; target "
             "features only, no label), B = 1000, eps = (sqrt(n_s) - 1) / sqrt(n_s): Huang et "
             "al.'s values, as kmm_amazon.py and instance_office_caltech.py",
+            "guard": "TransferGuard(LogisticRegression(C), random_state=0), its defaults "
+            "otherwise: default_candidates() (source-only, CORAL, SA, linear TCA, KMM, the "
+            "discriminative ratio, small grids), 3 SourceShuffleSplit folds, chosen by "
+            "prediction entropy among the configurations that reverse validation does not "
+            "reject, SourceOnly unless the gain is above its standard error",
             "tradaboost": "20 rounds (tlearn's default), as instance_office_caltech.py; "
             "TrAdaBoost with hypothesis='label' (tlearn's default: the paper's 0/1 loss and a "
             "vote of labels), TrAdaBoost (proba) with hypothesis='proba' (the loss "
@@ -588,6 +594,7 @@ def fit_method(method, library, data, C, settings, seed=0):
         from tlearn.baselines import Pooled, SourceOnly
         from tlearn.feature import CORAL, TCA, SubspaceAlignment
         from tlearn.instance import KMM, TrAdaBoost
+        from tlearn.model_selection import TransferGuard
 
         clf = _lr(C)
         model = {
@@ -607,9 +614,15 @@ def fit_method(method, library, data, C, settings, seed=0):
             "KMM": lambda: KMM(
                 clf, kernel="rbf", gamma=gamma, max_weight=s["kmm_B"], eps=eps, random_state=0
             ),
+            "guard": lambda: TransferGuard(clf, random_state=0),
         }[method]()
         X, y, sd = _stack(Xs, ys, Xl, yl, Xu)
         model.fit(X, y, sample_domain=sd)
+        if method == "guard":
+            info["chosen"] = {
+                "candidate": model.selected_["candidate"],
+                **model.selected_["params"],
+            }
         return model.predict, info
     if library == "skada":
         import skada

@@ -7,8 +7,10 @@ set's standard preprocessing, and fits every method on every task (6 tasks for
 Office-31, 12 for the others) beside the baselines, under two protocols:
 
 - unsupervised (the method needs no target label): source-only, TCA (linear
-  kernel), subspace alignment (SA), CORAL and KMM. The whole source domain is
-  labelled, the whole target domain is unlabelled in ``fit`` and is the test set;
+  kernel), subspace alignment (SA), CORAL, KMM and ``TransferGuard`` (which picks
+  among the unsupervised methods, or source-only, without target labels). The
+  whole source domain is labelled, the whole target domain is unlabelled in
+  ``fit`` and is the test set;
 - few labels (``--labels-per-class K``, 3 by default, drawn by each of
   ``--seeds``, 0..4 by default): source-only, target-only, pooled, TrAdaBoost
   (with its default 0/1 loss, and with ``hypothesis="proba"``)
@@ -110,6 +112,7 @@ LABELS = {
     "SA": "SA",
     "CORAL": "CORAL",
     "KMM": "KMM",
+    "guard": "TransferGuard",
     "target-only": "target-only",
     "pooled": "pooled",
     "TrAdaBoost": "TrAdaBoost",
@@ -593,6 +596,7 @@ def header_text(report):
         f"- SA: n_components = {s['sa_n_components']}. Source: {src['sa']}.",
         f"- CORAL: reg = {s['coral_reg']:g}. Source: {src['coral']}.",
         f"- KMM: B = {s['kmm_B']:g}. {src['kmm']}.",
+        *([f"- TransferGuard: {src['guard']}."] if "guard" in src else []),
         f"- TrAdaBoost: n_estimators = {s['tradaboost_n_estimators']}. {src['tradaboost']}.",
         f"- target-only: {src['target_only']}.",
         f"- SharedPriorLogisticRegression: {src['shared_prior']}.",
