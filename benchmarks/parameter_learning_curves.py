@@ -671,6 +671,7 @@ def describe(plan):
         "benchmark": BENCHMARK,
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "command": _cli.command_as_typed(),
+        "tasks": [t for tasks in args.datasets.values() for t in tasks],
         "quick": args.quick,
         "data": plan["data_info"],
         "settings": plan["settings"],
