@@ -762,7 +762,10 @@ def header_text(report):
     emit(f"- Target-only: {s['target_only']}.")
     emit(f"- Pooled: {s['pooled']}.")
     emit(f"- Shared prior: {s['shared_prior']}. Why three rows: {s['shared_prior_why_three']}.")
-    if "adapt" in report.get("peers", []):
+    peers = report.get("peers")
+    if peers is None:  # a report of the script before the shared runner
+        peers = {r["library"] for r in report["records"]} & set(PEER_MODULES)
+    if "adapt" in peers:
         emit(f"- ADAPT: {s['adapt']}. Mapping: {s['adapt_mapping']}.")
     for name, why in report.get("peers_not_run", {}).items():
         emit(f"- Not run: {name} ({why}).")
