@@ -114,7 +114,7 @@ def test_the_old_options_and_bad_flags(capsys):
 
 
 def test_tiny_run_renders_and_two_jobs_give_the_same_numbers(tmp_path, monkeypatch, capsys):
-    """One task, one seed, one label per class, the quick reg grid, --peers without ADAPT:
+    """One task, one seed, two labels per class, the quick reg grid, --peers without ADAPT:
     the printed text is render(saved JSON), --render prints it again, and --n-jobs 2
     (two processes) gives every number of --n-jobs 1."""
     empty = tmp_path / "mirror"
@@ -125,7 +125,7 @@ def test_tiny_run_renders_and_two_jobs_give_the_same_numbers(tmp_path, monkeypat
         monkeypatch.setitem(sys.modules, name, None)  # import raises ImportError
     bench = load_script()
     argv = ["--quick", "--datasets", "office_caltech", "--tasks", "D->W", "--seeds", "0"]
-    argv += ["--labels-per-class", "1", "--peers", "--no-progress"]
+    argv += ["--labels-per-class", "2", "--peers", "--no-progress"]
     stem = tmp_path / "run"
     bench.main([*argv, "--output", str(stem)])
     out, err = capsys.readouterr()
@@ -148,10 +148,13 @@ def test_tiny_run_renders_and_two_jobs_give_the_same_numbers(tmp_path, monkeypat
     ]
     n_target = 295  # webcam, 10 classes
     assert all(r["error"] is None and 0 <= r["accuracy"] <= 100 for r in records)
-    assert all(r["n_labelled"] == 10 and r["n_test"] == n_target - 10 for r in records)
-    assert all(r["cv"] == "leave-one-out" for r in records)
+    assert all(r["n_labelled"] == 20 and r["n_test"] == n_target - 20 for r in records)
+    assert all(r["cv"] == "stratified 2-fold" for r in records)
     by = {r["method"]: r for r in records}
-    assert by["target-only"]["chosen"] == bench.TARGET_ONLY_C_FIXED  # K = 1: no CV
+    scores = by["target-only"]["cv_scores"]  # C by CV, ties to the smaller C
+    assert by["target-only"]["chosen"] == min(
+        float(c) for c, v in scores.items() if v >= max(scores.values()) - 1e-9
+    )
     grid = report["settings"]["reg_grid"]
     for name in (bench.SP_FREE, bench.SP_PULLED):  # the CV choice: the best score, larger reg
         scores = by[name]["cv_scores"]
@@ -165,7 +168,7 @@ def test_tiny_run_renders_and_two_jobs_give_the_same_numbers(tmp_path, monkeypat
         assert twin["accuracy"] == cv["accuracy"]
     for method in ("source-only", "target-only", "pooled", bench.SP_CV):
         assert f"| {method} |" in printed
-    assert "- shared prior, b free > target-only: K=1: " in printed
+    assert "- shared prior, b free > target-only: K=2: " in printed
     with open(stem.with_suffix(".csv"), newline="") as fh:
         assert next(csv.reader(fh)) == bench.CSV_FIELDS
 
