@@ -398,9 +398,9 @@ def default_settings(labels_per_class=3, seeds=(0, 1, 2, 3, 4), blas_threads=1):
             "al.'s values, as kmm_amazon.py and instance_office_caltech.py",
             "guard": "TransferGuard(LogisticRegression(C), random_state=0), its defaults "
             "otherwise: default_candidates() (source-only, CORAL, SA, linear TCA, KMM, the "
-            "discriminative ratio, small grids), 3 SourceShuffleSplit folds, chosen by "
-            "prediction entropy among the configurations that reverse validation does not "
-            "reject, SourceOnly unless the gain is above its standard error",
+            "discriminative ratio, small grids), 3 SourceShuffleSplit folds, importance-"
+            "weighted validation (IWCV), SourceOnly unless the best gain is above its "
+            "standard error",
             "tradaboost": "20 rounds (tlearn's default), as instance_office_caltech.py; "
             "TrAdaBoost with hypothesis='label' (tlearn's default: the paper's 0/1 loss and a "
             "vote of labels), TrAdaBoost (proba) with hypothesis='proba' (the loss "

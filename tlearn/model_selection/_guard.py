@@ -143,21 +143,17 @@ def _split_kwargs(cv, sample_domain):
     return {"groups": sample_domain}
 
 
-def _fit_and_score(estimator, X, y, sample_domain, train, test, scorers):
-    """Fit one configuration on one training split; its scores, fit time and error."""
+def _fit_and_score(estimator, X, y, sample_domain, train, test, scorer):
+    """Fit one configuration on one training split; its score, fit time and error."""
     start = time.perf_counter()
-    nan = {name: np.nan for name in scorers}
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # convergence warnings of the inner learners
             est = clone(estimator).fit(X[train], y[train], sample_domain=sample_domain[train])
-            scores = {
-                name: float(scorer(est, X[test], y[test], sample_domain=sample_domain[test]))
-                for name, scorer in scorers.items()
-            }
+            score = float(scorer(est, X[test], y[test], sample_domain=sample_domain[test]))
     except (ValueError, np.linalg.LinAlgError, ArithmeticError) as exc:
-        return nan, time.perf_counter() - start, f"{type(exc).__name__}: {exc}"
-    return scores, time.perf_counter() - start, ""
+        return np.nan, time.perf_counter() - start, f"{type(exc).__name__}: {exc}"
+    return score, time.perf_counter() - start, ""
 
 
 def _paired_gain(scores, reference):
@@ -168,49 +164,33 @@ def _paired_gain(scores, reference):
     return gains.mean(axis=1), stderr
 
 
-def _clear_gain(scores, reference):
-    """Rows whose mean paired gain over ``reference`` is positive and above its stderr."""
-    gain, stderr = _paired_gain(np.nan_to_num(scores), reference)
-    return (gain > 0) & (gain > stderr)
-
-
-def _eligible(scores, reference, check):
-    """Rows scored on every fold and, with ``check``, clearly better than ``reference`` on it."""
-    eligible = np.all(np.isfinite(scores), axis=1)
-    if check is not None:
-        eligible &= np.all(np.isfinite(check), axis=1) & _clear_gain(check, reference)
-    return eligible
-
-
-def _select(scores, reference, check=None):
+def _select(scores, reference):
     """The selected row of a (configuration x fold) score table: the guard's rule.
 
     Parameters
     ----------
     scores : ndarray of shape (n_configurations, n_folds)
-        The selection score of every configuration on every fold (higher is
-        better; NaN where it failed).
+        The score of every configuration on every fold (higher is better; NaN
+        where it failed).
     reference : int
         The row of ``SourceOnly``.
-    check : ndarray of shape (n_configurations, n_folds), default=None
-        A second score; a configuration is eligible only when its mean paired
-        gain over ``reference`` on it is positive and above its standard error.
 
     Returns
     -------
     row : int
-        The eligible row of best mean ``scores`` if its mean paired gain over
-        ``reference`` is positive and above its standard error, else
-        ``reference``.
+        The row of best mean score among those scored on every fold, if its
+        mean paired gain over ``reference`` is positive and above its standard
+        error; else ``reference``.
     """
     scores = np.asarray(scores, dtype=float)
-    eligible = _eligible(scores, reference, None if check is None else np.asarray(check, float))
-    eligible[reference] = False
-    if not eligible.any():
-        return reference
-    means = np.where(eligible, scores.mean(axis=1), -np.inf)
+    finite = np.all(np.isfinite(scores), axis=1)
+    means = np.where(finite, scores.mean(axis=1), -np.inf)
+    means[reference] = -np.inf
     best = int(np.argmax(means))
-    return best if _clear_gain(scores, reference)[best] else reference
+    if not np.isfinite(means[best]):
+        return reference
+    gain, stderr = _paired_gain(scores[[reference, best]], 0)
+    return best if gain[1] > 0 and gain[1] > stderr[1] else reference
 
 
 def _inner_has(method):
@@ -223,7 +203,7 @@ def _inner_has(method):
 
 
 class TransferGuard(BaseTransferEstimator):
-    r"""Adapt only when label-free estimates say that it helps; else keep ``SourceOnly``.
+    r"""Adapt only when a label-free estimate says that it helps; else keep ``SourceOnly``.
 
     ``TransferGuard`` answers "should I adapt, and how?" without target labels.
     It fits every candidate adaptation of ``candidates`` (each with its small
@@ -234,55 +214,49 @@ class TransferGuard(BaseTransferEstimator):
     configuration, refitted on all rows, **unless** it does not beat
     ``SourceOnly`` clearly: then it abstains and keeps ``SourceOnly``.
 
-    The rule, with :math:`s_{c,k}` the selection score of configuration
-    :math:`c` on fold :math:`k` (:math:`K` folds) and
+    The rule, with :math:`s_{c,k}` the score of configuration :math:`c` on
+    fold :math:`k` (:math:`K` folds) and
     :math:`d_{c,k} = s_{c,k} - s_{\mathrm{SO},k}` its paired gain over
-    ``SourceOnly``: among the eligible configurations, :math:`c^\star` has
-    the best mean score, and
+    ``SourceOnly``: among the configurations scored on every fold,
+    :math:`c^\star` has the best mean score, and
 
     .. math::
 
         \text{adapt to } c^\star \iff \bar d_{c^\star} > 0 \ \text{and}\
         \bar d_{c^\star} > \operatorname{sd}(d_{c^\star}) / \sqrt K,
 
-    its mean paired gain above its standard error over the folds.
+    its mean paired gain above its standard error over the folds. Paired,
+    because the folds share the target rows and differ in their held-out
+    source rows: what is common to every configuration of a fold cancels.
 
-    With ``scoring=None`` (classification), the selection score is the
-    prediction entropy of the target rows
-    (:class:`PredictionEntropyScorer`: how confident the predictions are),
-    and a configuration is eligible only if its reverse-validation score
-    (:class:`ReverseValidationScorer`: a model trained on the target rows
-    with the configuration's predictions as labels, tested on the held-out
-    source rows) beats that of ``SourceOnly`` by the same rule. So the guard
-    adapts only when two different label-free signals both say that the
-    adaptation helps, each beyond the noise of the folds. Confidence alone
-    rewards an adaptation that collapses the target predictions onto wrong
-    classes; reverse validation rejects it, since labels that are wrong on
-    the target do not carry back to the source. On Office-Caltech-10 SURF,
-    the Amazon reviews and synthetic shifts, this pair was never below
-    ``SourceOnly`` on any data set's mean, where each single score
-    (importance-weighted validation, DEV, entropy, reverse validation) was
-    below it on at least one (``benchmarks/when_to_transfer.py``). For a
-    regressor, ``scoring=None`` means reverse validation alone (:math:`R^2`),
-    with every configuration eligible.
+    The default score is importance-weighted validation
+    (:class:`ImportanceWeightedScorer`, IWCV): the accuracy (or minus the
+    squared error, for a regressor) of the configuration's target predictor
+    on the held-out source rows, each weighted by the density ratio
+    :math:`p_t(x)/p_s(x)` of a logistic domain classifier, an estimate of its
+    target score when :math:`p(y \mid x)` is shared. Of the label-free scores
+    of :mod:`tlearn.model_selection`, it was the one whose pick was never
+    below ``SourceOnly`` on the mean of any data set of
+    ``benchmarks/when_to_transfer.py`` (Office-Caltech-10 SURF, the Amazon
+    reviews, two synthetic shifts), where DEV, reverse validation, the
+    prediction entropy and the soft neighbourhood density each lost points
+    (up to 21 on average) on at least one.
 
     Parameters
     ----------
     estimator : estimator object, default=None
         The learner every candidate fits on its adapted rows (put in place of a
         candidate's ``estimator=None``); ``None`` means ``LogisticRegression()``.
-        Whether the guard is a classifier or a regressor follows it. The
-        default ``scoring`` needs ``predict_proba`` for a classifier.
+        Whether the guard is a classifier or a regressor follows it.
     candidates : list of tuples, default=None
         ``(name, tlearn estimator)`` or ``(name, tlearn estimator, grid)``
         tuples, ``grid`` a dict of lists of parameter values; ``None`` means
         :func:`default_candidates`. A ``("SourceOnly", SourceOnly(), {})``
         entry is added first when no candidate is a plain ``SourceOnly``.
     scoring : str or callable, default=None
-        ``None``: the rule above. Otherwise one label-free score, higher is
-        better, with every configuration eligible: a name of
-        :func:`get_transfer_scorer` (``"iwcv"``, ``"dev"``, ``"reverse"``,
-        ``"entropy"``, ``"snd"``) or a callable
+        The label-free score, higher is better: ``None`` means ``"iwcv"``; a
+        name of :func:`get_transfer_scorer` (``"iwcv"``, ``"dev"``,
+        ``"reverse"``, ``"entropy"``, ``"snd"``) or a callable
         ``scoring(estimator, X, y, sample_domain=sample_domain)``, which gets
         the fold's held-out source rows (labelled) and the target rows and
         must never read a target label.
@@ -308,20 +282,18 @@ class TransferGuard(BaseTransferEstimator):
     selected_ : dict
         ``{"candidate": name, "params": dict}`` of the selected configuration.
     abstained_ : bool
-        Whether the guard kept ``SourceOnly`` (no candidate was eligible and
-        clearly better).
+        Whether the guard kept ``SourceOnly`` (no candidate was clearly
+        better).
     best_index_ : int
         The row of ``cv_results_`` that was selected.
     cv_results_ : dict of lists
         One entry per configuration (``pandas.DataFrame(cv_results_)`` makes
-        a table): ``candidate``, ``params``; for every score ``name``
-        (``"entropy"`` and ``"reverse"`` with the default rule, ``"score"``
-        otherwise) ``split{k}_{name}``, ``mean_{name}``, ``std_{name}``,
-        ``gain_{name}`` (mean paired gain over ``SourceOnly``) and
-        ``gain_stderr_{name}``; ``eligible``; ``rank`` (1 is the best mean
-        selection score); ``mean_fit_time`` (seconds per fold, fit and
-        scoring); ``error`` (the first error of a configuration that failed
-        on a fold, whose scores are then NaN; ``""`` otherwise).
+        a table): ``candidate``, ``params``, ``split{k}_score``,
+        ``mean_score``, ``std_score``, ``gain_score`` (mean paired gain over
+        ``SourceOnly``), ``gain_stderr_score`` (its standard error), ``rank``
+        (1 is the best mean score), ``mean_fit_time`` (seconds per fold, fit
+        and scoring), ``error`` (the first error of a configuration that
+        failed on a fold, whose scores are then NaN; ``""`` otherwise).
     divergences_ : dict
         How far apart the domains are, on the input features:
         ``{"mmd2": ..., "proxy_a_distance": ..., "coral_distance": ...}``
@@ -329,8 +301,8 @@ class TransferGuard(BaseTransferEstimator):
         and the median heuristic, the proxy A-distance of a 5-fold logistic
         domain classifier, the CORAL distance; on at most 1,000 rows of each
         domain).
-    scorers_ : dict
-        ``{name: scorer}``: the scores used; the first one selects.
+    scorer_ : callable
+        The scorer used.
     classes_ : ndarray of shape (n_classes,)
         Class labels (classification only).
     n_features_in_ : int
@@ -341,15 +313,13 @@ class TransferGuard(BaseTransferEstimator):
     See Also
     --------
     tlearn.baselines.SourceOnly : the reference that the guard falls back to.
-    PredictionEntropyScorer, ReverseValidationScorer : the default scores.
+    ImportanceWeightedScorer : the default score.
     SourceShuffleSplit : the default folds.
 
     Notes
     -----
-    **When it abstains.** When no eligible configuration has a mean paired
-    gain over ``SourceOnly`` that is positive and above its standard error
-    (with the default rule: on both the reverse-validation and the entropy
-    score).
+    **When it abstains.** When no configuration has a mean paired gain over
+    ``SourceOnly`` that is positive and above its standard error.
     Every label-free score rests on an assumption that the data can break
     (see each scorer's failure mode), so the guard can still pick a harmful
     adaptation or miss a helpful one; the rule makes adapting the exception
@@ -368,8 +338,9 @@ class TransferGuard(BaseTransferEstimator):
     the guard keeps ``SourceOnly`` and warns (``UserWarning``).
 
     **Cost.** :math:`K` fits of every configuration (9 for the defaults), each
-    followed by its scoring (the default rule's reverse validation is one
-    more fit), then one refit of the selected one, and the divergences
+    followed by its scoring (a logistic domain classifier on the fold's
+    validation and target rows), then one refit of the selected one, and the
+    divergences
     (:math:`O(m^2 d)`, :math:`m \le 1000`). ``benchmarks/when_to_transfer.py``
     reports the fit time on the Amazon reviews (2,000 + 2,000 rows, 400
     features).
@@ -379,13 +350,8 @@ class TransferGuard(BaseTransferEstimator):
     .. [1] M. T. Rosenstein, Z. Marx, L. P. Kaelbling and T. G. Dietterich,
        "To transfer or not to transfer", NIPS 2005 Workshop on Inductive
        Transfer.
-    .. [2] E. Zhong, W. Fan, Q. Yang, O. Verscheure and J. Ren, "Cross
-       validation framework to choose amongst models and datasets for
-       transfer learning", ECML PKDD 2010.
-    .. [3] K. Saito, D. Kim, P. Teterwak, S. Sclaroff, T. Darrell and
-       K. Saenko, "Tune it the right way: unsupervised validation of domain
-       adaptation via soft neighborhood density", ICCV 2021 (the entropy
-       baseline).
+    .. [2] M. Sugiyama, M. Krauledat and K.-R. Müller, "Covariate shift
+       adaptation by importance weighted cross validation", JMLR 8, 2007.
 
     Examples
     --------
@@ -426,24 +392,12 @@ class TransferGuard(BaseTransferEstimator):
     def _task(self):
         return "classification" if is_classifier(self._get_estimator()) else "regression"
 
-    def _get_scorers(self):
-        """``{name: scorer}``; the first selects, a second (``"reverse"``) makes eligible."""
+    def _get_scorer(self):
         if self.scoring is None:
-            if self._task() == "regression":
-                return {"reverse": get_transfer_scorer("reverse")}
-            if not hasattr(self._get_estimator(), "predict_proba"):
-                raise TypeError(
-                    f"{type(self).__name__}: the default scoring reads the target rows' "
-                    f"predicted probabilities, and {type(self._get_estimator()).__name__} has "
-                    "no predict_proba; pass scoring='reverse' (or another scorer) instead."
-                )
-            return {
-                "entropy": get_transfer_scorer("entropy"),
-                "reverse": get_transfer_scorer("reverse"),
-            }
+            return get_transfer_scorer("iwcv")
         if isinstance(self.scoring, str):
-            return {"score": get_transfer_scorer(self.scoring)}
-        return {"score": self.scoring}
+            return get_transfer_scorer(self.scoring)
+        return self.scoring
 
     def _get_cv(self):
         if isinstance(self.cv, Integral):
@@ -472,7 +426,7 @@ class TransferGuard(BaseTransferEstimator):
         data = self._check_domains(X, y, sample_domain, reset=True)
         owner = type(self).__name__
         candidates = _candidate_list(self.candidates, owner)
-        scorers = self._get_scorers()
+        scorer = self._get_scorer()
         X, y, sd = data.X, data.y, data.sample_domain
         configs = _configurations(candidates, self._get_estimator(), X.shape[1])
         cv = self._get_cv()
@@ -486,38 +440,33 @@ class TransferGuard(BaseTransferEstimator):
                 )
         jobs = [(i, k) for i in range(len(configs)) for k in range(len(splits))]
         out = Parallel(n_jobs=self.n_jobs)(
-            delayed(_fit_and_score)(configs[i][2], X, y, sd, *splits[k], scorers) for i, k in jobs
+            delayed(_fit_and_score)(configs[i][2], X, y, sd, *splits[k], scorer) for i, k in jobs
         )
-        scores = {name: np.full((len(configs), len(splits)), np.nan) for name in scorers}
-        times = np.zeros((len(configs), len(splits)))
+        scores = np.full((len(configs), len(splits)), np.nan)
+        times = np.zeros_like(scores)
         errors = [""] * len(configs)
-        for (i, k), (values, seconds, error) in zip(jobs, out):
-            for name, value in values.items():
-                scores[name][i, k] = value
-                if not error and not np.isfinite(value):
-                    error = f"the {name} score is {value} on fold {k}"
-            times[i, k] = seconds
+        for (i, k), (score, seconds, error) in zip(jobs, out):
+            if not error and not np.isfinite(score):
+                error = f"the score is {score} on fold {k}"
+            scores[i, k], times[i, k] = score, seconds
             if error and not errors[i]:
                 errors[i] = error
         reference = next(i for i, c in enumerate(configs) if c[0] == "SourceOnly" and not c[1])
-        names = list(scorers)
-        check = scores[names[1]] if len(names) > 1 else None
-        if all(np.all(np.isfinite(v[reference])) for v in scores.values()):
-            self.best_index_ = _select(scores[names[0]], reference, check)
+        if np.all(np.isfinite(scores[reference])):
+            self.best_index_ = _select(scores, reference)
         else:  # nothing can be compared with SourceOnly: no evidence for adapting
-            why = errors[reference] or "a score was NaN (too few validation rows?)"
             warnings.warn(
-                f"{owner}: SourceOnly could not be scored on every fold ({why}); no "
-                "candidate can be compared with it, so the guard keeps SourceOnly.",
+                f"{owner}: SourceOnly could not be scored on every fold ({errors[reference]}); "
+                "no candidate can be compared with it, so the guard keeps SourceOnly.",
                 UserWarning,
                 stacklevel=2,
             )
             self.best_index_ = reference
-        self.cv_results_ = _results(configs, scores, check, times, errors, reference)
+        self.cv_results_ = _results(configs, scores, times, errors, reference)
         name, params, best = configs[self.best_index_]
         self.selected_ = {"candidate": name, "params": params}
         self.abstained_ = self.best_index_ == reference
-        self.scorers_ = scorers
+        self.scorer_ = scorer
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             self.best_estimator_ = clone(best).fit(X, y, sample_domain=sd)
@@ -596,23 +545,18 @@ class TransferGuard(BaseTransferEstimator):
         return tags
 
 
-def _results(configs, scores, check, times, errors, reference):
+def _results(configs, scores, times, errors, reference):
     """The ``cv_results_`` table: one entry per configuration."""
-    n_folds = times.shape[1]
+    finite = np.all(np.isfinite(scores), axis=1)
     results = {"candidate": [c[0] for c in configs], "params": [c[1] for c in configs]}
-    for name, table in scores.items():
-        finite = np.all(np.isfinite(table), axis=1)
-        for k in range(n_folds):
-            results[f"split{k}_{name}"] = table[:, k].tolist()
-        gain, stderr = _paired_gain(table, reference)
-        results[f"mean_{name}"] = np.where(finite, table.mean(axis=1), np.nan).tolist()
-        results[f"std_{name}"] = np.where(finite, table.std(axis=1), np.nan).tolist()
-        results[f"gain_{name}"] = np.where(finite, gain, np.nan).tolist()
-        results[f"gain_stderr_{name}"] = np.where(finite, stderr, np.nan).tolist()
-    first = next(iter(scores.values()))
-    eligible = _eligible(first, reference, check)
-    results["eligible"] = eligible.tolist()
-    means = np.where(np.all(np.isfinite(first), axis=1), first.mean(axis=1), -np.inf)
+    for k in range(scores.shape[1]):
+        results[f"split{k}_score"] = scores[:, k].tolist()
+    gain, stderr = _paired_gain(scores, reference)
+    results["mean_score"] = np.where(finite, scores.mean(axis=1), np.nan).tolist()
+    results["std_score"] = np.where(finite, scores.std(axis=1), np.nan).tolist()
+    results["gain_score"] = np.where(finite, gain, np.nan).tolist()
+    results["gain_stderr_score"] = np.where(finite, stderr, np.nan).tolist()
+    means = np.where(finite, scores.mean(axis=1), -np.inf)
     rank = np.empty(len(configs), dtype=int)
     rank[np.argsort(-means, kind="stable")] = np.arange(1, len(configs) + 1)
     results["rank"] = rank.tolist()
