@@ -539,11 +539,10 @@ def parse_args(argv=None):
         args.tasks = list(parse_choice(args.tasks, TASKS, parser, "tasks"))
     else:
         args.tasks = list(QUICK_TASKS if args.quick else TASKS)
-    args.methods = (
-        list(parse_choice(args.methods, METHODS, parser, "methods"))
-        if (args.methods)
-        else list(METHODS)
-    )
+    if args.methods:
+        args.methods = list(parse_choice(args.methods, METHODS, parser, "methods"))
+    else:
+        args.methods = list(METHODS)
     valid = (*CLASSIFIERS, *SVM_CLASSIFIERS) if args.svm else CLASSIFIERS
     if args.classifiers:
         chosen = tuple(c.strip() for c in args.classifiers.split(","))
@@ -866,9 +865,12 @@ def header_text(report):
     emit(f"- LR: C = {s['lr_C']:g}. Source: {s['sources']['lr_C']}.")
     if "svm_cv" in s:
         cv = s["svm_cv"]
+        seeds = cv["fold_seeds"]
+        if isinstance(seeds, int):
+            seeds = f"0..{seeds - 1}" if seeds > 1 else "0"
         emit(
             f"- SVMs: C by stratified {cv['folds']}-fold CV on the source rows, "
-            f"{cv['repeats']} split(s) per choice, fold seeds: {cv['fold_seeds']}."
+            f"{cv['repeats']} random split(s) per choice; fold seed(s): {seeds}."
         )
     if any(lib != "tlearn" for lib in libraries):
         emit("\nThe same settings in the peers' conventions:\n")
@@ -924,7 +926,7 @@ def results_text(report):
     emit(
         "\n`published`: the published 12-task mean of the method (sources below); "
         "`fit s`: total fit time over the tasks (adaptation + final classifier), "
-        "one process per cell, wall clock.\n"
+        "measured inside each cell, wall clock.\n"
     )
     for (method, clf_name), (value, source) in _published(report).items():
         if method in report["methods"]:

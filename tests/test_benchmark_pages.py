@@ -37,7 +37,7 @@ def included():
 
 def test_the_pages_and_results_are_found():
     names = {p.name for p in PAGES}
-    assert {"index.md", "suite.md", "instance.md", "speed.md"} <= names
+    assert {"index.md", "suite.md", "feature.md", "instance.md", "speed.md"} <= names
     assert RESULTS, "no result file: the benchmark pages would be empty"
 
 
