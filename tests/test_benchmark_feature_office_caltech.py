@@ -6,69 +6,21 @@ The script is not part of the package: it is imported by path. The peers (ADAPT,
 SKADA) are made unimportable here, so ``--peers`` must name them and run the rest.
 """
 
-import argparse
 import csv
-import importlib.util
 import json
-import os
 import re
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from _bench_cli import check_help, load_script
 
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = ROOT / "benchmarks" / "feature_office_caltech.py"
 
 
-def load_script():
-    spec = importlib.util.spec_from_file_location("tlearn_benchmark_feature", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # its functions must be importable by pickle
-    spec.loader.exec_module(module)
-    return module
-
-
-def option_blocks(help_text):
-    """``{option string: its help text, on one line}`` of an argparse ``--help`` output."""
-    blocks, current = {}, None
-    for line in help_text.splitlines():
-        match = re.match(r"^  (-\S+)", line)
-        if match:
-            current = []
-            for name in re.findall(r"(--?[\w-]+)", line.split("  ")[1]):
-                blocks[name] = current
-        if current is not None:
-            current.append(line.strip())
-    return {name: " ".join(lines) for name, lines in blocks.items()}
-
-
 def test_help_shows_every_common_flag_and_every_default():
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
-    proc = subprocess.run(
-        [sys.executable, str(SCRIPT), "--help"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert proc.returncode == 0, proc.stderr
-    bench = load_script()
-    import _cli
-
-    blocks = option_blocks(proc.stdout)
-    for flag in _cli.COMMON_FLAGS:
-        assert flag in blocks, flag
-    checked = 0
-    for action in bench.build_parser()._actions:
-        if action.help == argparse.SUPPRESS or not action.option_strings:
-            continue
-        block = blocks[action.option_strings[-1]]
-        if action.default in (None, False, argparse.SUPPRESS):
-            continue
-        assert f"(default: {action.default})" in block, (action.option_strings, block)
-        checked += 1
+    blocks, checked = check_help("feature_office_caltech")
     # --n-jobs, --backend, --blas-threads, --lr-C, --tca-components, --tca-mu,
     # --sa-components, --coral-reg, --protocol, --splits, --cv-seeds, --cv-repeats,
     # --source-per-class
@@ -87,7 +39,7 @@ def test_no_private_tlearn_import():
 
 
 def test_options_and_bad_flags(capsys):
-    bench = load_script()
+    bench = load_script("feature_office_caltech")
     args = bench.parse_args(["--quick"])
     assert args.tasks == list(bench.QUICK_TASKS) and args.classifiers == ["1-NN", "LR"]
     args = bench.parse_args(["--quick", "--tasks", "C->A", "--svm"])
@@ -117,7 +69,7 @@ def test_options_and_bad_flags(capsys):
 
 
 def test_skada_tca_rbf_with_another_gamma_is_a_named_row():
-    bench = load_script()
+    bench = load_script("feature_office_caltech")
     args = bench.parse_args(["--tca-gamma", "0.01", "--methods", "source-only,TCA rbf"])
     settings = bench.base_settings(args)
     keys, skipped = bench.make_plan_rows(
@@ -146,7 +98,7 @@ def test_tiny_run_on_the_shipped_copy_its_render_and_two_jobs(tmp_path, monkeypa
     monkeypatch.setenv("TLEARN_DATA_MIRROR", empty.as_uri())  # nothing there: shipped copy
     for name in ("adapt", "adapt.feature_based", "skada"):
         monkeypatch.setitem(sys.modules, name, None)  # import raises ImportError
-    bench = load_script()
+    bench = load_script("feature_office_caltech")
     argv = ["--tasks", "D->W", "--methods", "source-only,CORAL", "--svm"]
     argv += ["--classifiers", "1-NN,LR,SVM-K", "--peers", "--no-progress"]
     stem = tmp_path / "run"
