@@ -5,70 +5,22 @@ The script is not part of the package: it is imported by path. The peers (ADAPT,
 SKADA) are made unimportable here, so ``--peers`` must name them and run the rest.
 """
 
-import argparse
 import csv
-import importlib.util
 import json
-import os
 import re
-import subprocess
 import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
+from _bench_cli import check_help, load_script
 
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = ROOT / "benchmarks" / "instance_office_caltech.py"
 
 
-def load_script():
-    spec = importlib.util.spec_from_file_location("tlearn_benchmark_instance", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # its functions must be importable by pickle
-    spec.loader.exec_module(module)
-    return module
-
-
-def option_blocks(help_text):
-    """``{option string: its help text, on one line}`` of an argparse ``--help`` output."""
-    blocks, current = {}, None
-    for line in help_text.splitlines():
-        match = re.match(r"^  (-\S+)", line)
-        if match:
-            current = []
-            for name in re.findall(r"(--?[\w-]+)", line.split("  ")[1]):
-                blocks[name] = current
-        if current is not None:
-            current.append(line.strip())
-    return {name: " ".join(lines) for name, lines in blocks.items()}
-
-
 def test_help_shows_every_common_flag_and_every_default():
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
-    proc = subprocess.run(
-        [sys.executable, str(SCRIPT), "--help"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert proc.returncode == 0, proc.stderr
-    bench = load_script()
-    import _cli
-
-    blocks = option_blocks(proc.stdout)
-    for flag in _cli.COMMON_FLAGS:
-        assert flag in blocks, flag
-    checked = 0
-    for action in bench.build_parser()._actions:
-        if action.help == argparse.SUPPRESS or not action.option_strings:
-            continue
-        block = blocks[action.option_strings[-1]]
-        if action.default in (None, False, argparse.SUPPRESS):
-            continue
-        assert f"(default: {action.default})" in block, (action.option_strings, block)
-        checked += 1
+    blocks, checked = check_help("instance_office_caltech")
     # --n-jobs, --backend, --blas-threads, --labels-per-class, --n-estimators, --kmm-B
     assert checked == 6
     assert "(default: source CV)" in blocks["--C"]  # None: the help says what is used
@@ -81,7 +33,7 @@ def test_no_private_tlearn_import():
 
 
 def test_tasks_override_quick_and_bad_flags_are_errors(capsys):
-    bench = load_script()
+    bench = load_script("instance_office_caltech")
     args = bench.parse_args(["--quick"])
     assert args.tasks == list(bench.QUICK_TASKS) and args.seeds == [0, 1]
     args = bench.parse_args(["--quick", "--tasks", "C->A"])  # as before the shared runner
@@ -98,7 +50,7 @@ def test_too_many_labels_per_class_is_a_clear_error(tmp_path, monkeypatch):
     empty.mkdir()
     monkeypatch.setenv("TLEARN_DATA_HOME", str(tmp_path / "home"))
     monkeypatch.setenv("TLEARN_DATA_MIRROR", empty.as_uri())
-    bench = load_script()
+    bench = load_script("instance_office_caltech")
     with pytest.raises(SystemExit) as exit_info:
         bench.prepare(["--tasks", "C->D", "--labels-per-class", "12"])  # dslr: 8 to 24 a class
     assert str(exit_info.value.code).startswith("error: --labels-per-class 12 on C->D: class ")
@@ -113,7 +65,7 @@ def test_tiny_run_on_the_shipped_copy_and_its_render(tmp_path, monkeypatch, caps
     monkeypatch.setenv("TLEARN_DATA_MIRROR", empty.as_uri())  # nothing there: shipped copy
     for name in ("adapt", "adapt.instance_based", "skada"):
         monkeypatch.setitem(sys.modules, name, None)  # import raises ImportError
-    bench = load_script()
+    bench = load_script("instance_office_caltech")
     stem = tmp_path / "run"
     argv = ["--tasks", "D->W", "--seeds", "0", "--labels-per-class", "1", "--n-estimators", "2"]
     bench.main([*argv, "--peers", "--no-progress", "--output", str(stem)])

@@ -6,77 +6,30 @@ The script is not part of the package: it is imported by path. The peers (SKADA,
 ADAPT) are made unimportable here, so ``--peers`` must name them and run the rest.
 """
 
-import argparse
 import csv
-import importlib.util
 import json
 import os
 import re
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from _bench_cli import check_help, load_script
 
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = ROOT / "benchmarks" / "kmm_amazon.py"
 SHARED = Path(os.environ.get("TLEARN_SHARED_DATA", ROOT.parent / "shared" / "data"))
 
 
-def load_script():
-    spec = importlib.util.spec_from_file_location("tlearn_benchmark_kmm_amazon", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # its functions must be importable by pickle
-    spec.loader.exec_module(module)
-    return module
-
-
-def option_blocks(help_text):
-    """``{option string: its help text, on one line}`` of an argparse ``--help`` output."""
-    blocks, current = {}, None
-    for line in help_text.splitlines():
-        match = re.match(r"^  (-\S+)", line)
-        if match:
-            current = []
-            for name in re.findall(r"(--?[\w-]+)", line.split("  ")[1]):
-                blocks[name] = current
-        if current is not None:
-            current.append(line.strip())
-    return {name: " ".join(lines) for name, lines in blocks.items()}
-
-
 def test_help_shows_every_common_flag_and_every_default():
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
-    proc = subprocess.run(
-        [sys.executable, str(SCRIPT), "--help"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert proc.returncode == 0, proc.stderr
-    bench = load_script()
-    import _cli
-
-    blocks = option_blocks(proc.stdout)
-    for flag in _cli.COMMON_FLAGS:
-        assert flag in blocks, flag
-    checked = 0
-    for action in bench.build_parser()._actions:
-        if action.help == argparse.SUPPRESS or not action.option_strings:
-            continue
-        if action.default in (None, False, argparse.SUPPRESS):
-            continue
-        block = blocks[action.option_strings[-1]]
-        assert f"(default: {action.default})" in block, (action.option_strings, block)
-        checked += 1
+    blocks, checked = check_help("kmm_amazon")
     assert checked == 5  # --n-jobs, --backend, --blas-threads, --kmm-B, --check-B
     assert "default: all, 500 with --quick" in blocks["--rows"]
     assert "--B" not in blocks  # the old spelling is a hidden alias
 
 
 def test_old_bound_flag_is_an_alias():
-    bench = load_script()
+    bench = load_script("kmm_amazon")
     assert bench.parse_args(["--B", "7"]).kmm_B == 7.0
     assert bench.parse_args(["--kmm-B", "7"]).kmm_B == 7.0
     assert bench.parse_args([]).kmm_B == 1000.0
@@ -95,7 +48,7 @@ def test_without_the_data_the_loader_says_what_to_get(tmp_path, monkeypatch):
     empty.mkdir()
     monkeypatch.setenv("TLEARN_DATA_HOME", str(tmp_path / "home"))
     monkeypatch.setenv("TLEARN_DATA_MIRROR", empty.as_uri())
-    bench = load_script()
+    bench = load_script("kmm_amazon")
     with pytest.raises(SystemExit) as exit_info:
         bench.main(["--tasks", "B->D", "--no-progress", "--output", str(tmp_path / "run")])
     message = str(exit_info.value.code)
@@ -116,7 +69,7 @@ def test_tiny_run_and_its_render(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("TLEARN_DATA_MIRROR", SHARED.resolve().as_uri())
     for name in ("adapt", "adapt.instance_based", "skada"):
         monkeypatch.setitem(sys.modules, name, None)  # import raises ImportError
-    bench = load_script()
+    bench = load_script("kmm_amazon")
     stem = tmp_path / "run"
     argv = ["--tasks", "B->D", "--rows", "150", "--check-B", "2", "--peers", "--no-progress"]
     bench.main([*argv, "--output", str(stem)])

@@ -37,7 +37,8 @@ def included():
 
 def test_the_pages_and_results_are_found():
     names = {p.name for p in PAGES}
-    assert {"index.md", "suite.md", "instance.md", "parameter.md", "speed.md"} <= names
+    expected = {"index.md", "suite.md", "feature.md", "instance.md", "parameter.md", "speed.md"}
+    assert expected <= names
     assert RESULTS, "no result file: the benchmark pages would be empty"
 
 
