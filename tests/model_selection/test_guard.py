@@ -35,24 +35,26 @@ def _source_accuracy(estimator, X, y, sample_domain):
     )
 
 
-def test_select_adapts_only_on_a_gain_above_its_standard_error():
-    # rows: SourceOnly (the reference), a clear gain, a noisy gain, a loss
+def test_select_keeps_the_best_mean_unless_source_only_is_as_good():
+    # rows: SourceOnly (the reference), a gain, a larger but noisy gain, a loss
     scores = np.array(
         [
             [0.70, 0.72, 0.71],
-            [0.75, 0.76, 0.76],  # gains 0.05, 0.04, 0.05: mean far above its stderr
-            [0.85, 0.60, 0.80],  # mean gain 0.04 but stderr 0.08: noise
+            [0.75, 0.76, 0.76],
+            [0.90, 0.60, 0.80],
             [0.60, 0.60, 0.60],
         ]
     )
-    assert _select(scores, 0) == 1
-    assert _select(scores[[0, 2, 3]], 0) == 0  # the best mean is within the noise
+    assert _select(scores, 0) == 2  # the best mean, noisy or not
+    assert _select(scores[[0, 1, 3]], 0) == 1
     assert _select(scores[[0, 3]], 0) == 0  # nothing beats SourceOnly
-    # the reference need not be the first row
-    assert _select(scores[[1, 0, 3]], 1) == 0
-    # a failed configuration (NaN on a fold) is never selected
+    assert _select(scores[[1, 0, 3]], 1) == 0  # the reference need not be the first row
+    tie = np.array([[0.7, 0.7, 0.7], [0.8, 0.6, 0.7]])  # the same mean: SourceOnly wins
+    assert _select(tie, 0) == 0
     failed = scores.copy()
-    failed[1, 2] = np.nan
+    failed[2, 1] = np.nan  # a configuration that failed on a fold is never selected
+    assert _select(failed, 0) == 1
+    failed[1, 0] = np.nan
     assert _select(failed, 0) == 0
 
 

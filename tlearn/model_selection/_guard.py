@@ -178,19 +178,15 @@ def _select(scores, reference):
     Returns
     -------
     row : int
-        The row of best mean score among those scored on every fold, if its
-        mean paired gain over ``reference`` is positive and above its standard
-        error; else ``reference``.
+        The row of best mean score among those scored on every fold, if that
+        mean is above the mean of ``reference``; else ``reference`` (which so
+        wins every tie).
     """
     scores = np.asarray(scores, dtype=float)
     finite = np.all(np.isfinite(scores), axis=1)
     means = np.where(finite, scores.mean(axis=1), -np.inf)
-    means[reference] = -np.inf
-    best = int(np.argmax(means))
-    if not np.isfinite(means[best]):
-        return reference
-    gain, stderr = _paired_gain(scores[[reference, best]], 0)
-    return best if gain[1] > 0 and gain[1] > stderr[1] else reference
+    best = int(np.argmax(np.where(np.arange(len(means)) == reference, -np.inf, means)))
+    return best if means[best] > means[reference] else reference
 
 
 def _inner_has(method):
@@ -211,23 +207,19 @@ class TransferGuard(BaseTransferEstimator):
     (:class:`~tlearn.baselines.SourceOnly`), on the folds of ``cv``; scores
     each fitted configuration on its fold (the held-out source rows and the
     target rows) without reading a target label; and keeps the best
-    configuration, refitted on all rows, **unless** it does not beat
-    ``SourceOnly`` clearly: then it abstains and keeps ``SourceOnly``.
+    configuration, refitted on all rows, **unless** its estimate is not
+    above that of ``SourceOnly``: then it abstains and keeps ``SourceOnly``.
 
-    The rule, with :math:`s_{c,k}` the score of configuration :math:`c` on
-    fold :math:`k` (:math:`K` folds) and
-    :math:`d_{c,k} = s_{c,k} - s_{\mathrm{SO},k}` its paired gain over
-    ``SourceOnly``: among the configurations scored on every fold,
-    :math:`c^\star` has the best mean score, and
-
-    .. math::
-
-        \text{adapt to } c^\star \iff \bar d_{c^\star} > 0 \ \text{and}\
-        \bar d_{c^\star} > \operatorname{sd}(d_{c^\star}) / \sqrt K,
-
-    its mean paired gain above its standard error over the folds. Paired,
-    because the folds share the target rows and differ in their held-out
-    source rows: what is common to every configuration of a fold cancels.
+    The rule: with :math:`\bar s_c` the mean score of configuration
+    :math:`c` over the folds, the guard keeps :math:`c^\star =
+    \arg\max_c \bar s_c` if :math:`\bar s_{c^\star} > \bar s_{\mathrm{SO}}`,
+    and ``SourceOnly`` otherwise (it wins ties). ``cv_results_`` also gives
+    each configuration's paired gain over ``SourceOnly`` fold by fold and its
+    standard error, to judge how clear a gain is; the rule does not require
+    the gain to exceed it: with the default score, that requirement lost
+    more good adaptations than bad ones (it fell 0.4 points below
+    source-only on Office-Caltech-10, and adapted in 4 of 10 seeds of a
+    shift where adapting gains 5 to 15 points; ``docs/design.md``).
 
     The default score is importance-weighted validation
     (:class:`ImportanceWeightedScorer`, IWCV): the accuracy (or minus the
@@ -282,8 +274,8 @@ class TransferGuard(BaseTransferEstimator):
     selected_ : dict
         ``{"candidate": name, "params": dict}`` of the selected configuration.
     abstained_ : bool
-        Whether the guard kept ``SourceOnly`` (no candidate was clearly
-        better).
+        Whether the guard kept ``SourceOnly`` (no candidate's estimate was
+        above its estimate).
     best_index_ : int
         The row of ``cv_results_`` that was selected.
     cv_results_ : dict of lists
@@ -318,8 +310,8 @@ class TransferGuard(BaseTransferEstimator):
 
     Notes
     -----
-    **When it abstains.** When no configuration has a mean paired gain over
-    ``SourceOnly`` that is positive and above its standard error.
+    **When it abstains.** When no configuration's mean estimate is above
+    that of ``SourceOnly``.
     Every label-free score rests on an assumption that the data can break
     (see each scorer's failure mode), so the guard can still pick a harmful
     adaptation or miss a helpful one; the rule makes adapting the exception
