@@ -37,7 +37,15 @@ def included():
 
 def test_the_pages_and_results_are_found():
     names = {p.name for p in PAGES}
-    expected = {"index.md", "suite.md", "feature.md", "instance.md", "parameter.md", "speed.md"}
+    expected = {
+        "index.md",
+        "suite.md",
+        "feature.md",
+        "instance.md",
+        "parameter.md",
+        "model_selection.md",
+        "speed.md",
+    }
     assert expected <= names
     assert RESULTS, "no result file: the benchmark pages would be empty"
 
