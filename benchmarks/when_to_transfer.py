@@ -38,7 +38,7 @@ reported with its error).
 Usage::
 
     python benchmarks/when_to_transfer.py --n-jobs 2     # every data set (~10 min)
-    python benchmarks/when_to_transfer.py --quick        # 2 + 1 tasks, 2 seeds (~3 min)
+    python benchmarks/when_to_transfer.py --quick        # 2 + 1 tasks, 2 seeds (~2 min)
     python benchmarks/when_to_transfer.py --datasets amazon-review --tasks B->D,K->E
     python benchmarks/when_to_transfer.py --render saved.json
 
@@ -125,7 +125,7 @@ CSV_FIELDS = (
 def build_parser():
     parser = _cli.make_parser(
         __doc__,
-        quick="smoke run (~3 min): A->D, W->C of Office-Caltech-10, B->D of the Amazon\n"
+        quick="smoke run (~2 min): A->D, W->C of Office-Caltech-10, B->D of the Amazon\n"
         "reviews, seeds 0,1 of each synthetic case",
         peers="also score the candidates with SKADA's scorers (skada.metrics) where SKADA\n"
         "is installed (a peer that does not import is named and skipped)",
