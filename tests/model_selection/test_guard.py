@@ -244,3 +244,16 @@ def test_needs_target_rows():
     X, _, _, y_true = _data()
     with pytest.raises(ValueError, match="No target rows"):
         TransferGuard(candidates=SMALL).fit(X, y_true, sample_domain=np.ones(len(y_true), int))
+
+
+@pytest.mark.parametrize("n_target", [1, 2, 4])
+def test_tiny_target_domains(n_target):
+    # the divergences fit fewer folds to a small domain, and are NaN for a single row
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(10 + n_target, 3))
+    y = np.r_[np.tile([0, 1], 5), -np.ones(n_target, dtype=int)]
+    sd = np.r_[np.ones(10, dtype=int), -2 * np.ones(n_target, dtype=int)]
+    guard = TransferGuard(candidates=SMALL[:1], random_state=0).fit(X, y, sample_domain=sd)
+    assert guard.selected_["candidate"] in ("SourceOnly", "CORAL")
+    assert np.isnan(guard.divergences_["mmd2"]) == (n_target == 1)
+    assert np.isnan(guard.divergences_["proxy_a_distance"]) == (n_target == 1)

@@ -291,8 +291,9 @@ class TransferGuard(BaseTransferEstimator):
         ``{"mmd2": ..., "proxy_a_distance": ..., "coral_distance": ...}``
         (:mod:`tlearn.metrics`: the unbiased squared MMD with an rbf kernel
         and the median heuristic, the proxy A-distance of a 5-fold logistic
-        domain classifier, the CORAL distance; on at most 1,000 rows of each
-        domain).
+        domain classifier (fewer folds for a domain of fewer than 5 rows), the
+        CORAL distance; on at most 1,000 rows of each domain; all NaN when a
+        domain has a single row).
     scorer_ : callable
         The scorer used.
     classes_ : ndarray of shape (n_classes,)
@@ -565,10 +566,13 @@ def _divergences(X, sample_domain, random_state):
         idx = np.flatnonzero(mask)
         rows.append(np.sort(rng.choice(idx, 1000, replace=False)) if idx.size > 1000 else idx)
     Xs, Xt = X[rows[0]], X[rows[1]]
+    if min(len(Xs), len(Xt)) < 2:  # no spread to compare in a domain of one row
+        return {"mmd2": np.nan, "proxy_a_distance": np.nan, "coral_distance": np.nan}
     out = {}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         out["mmd2"] = float(mmd2(Xs, Xt=Xt, random_state=0))
-        out["proxy_a_distance"] = float(proxy_a_distance(Xs, Xt=Xt, random_state=0))
+        folds = min(5, len(Xs), len(Xt))  # every fold needs rows of both domains
+        out["proxy_a_distance"] = float(proxy_a_distance(Xs, Xt=Xt, cv=folds, random_state=0))
         out["coral_distance"] = float(coral_distance(Xs, Xt=Xt))
     return out
