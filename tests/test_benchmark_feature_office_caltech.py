@@ -8,7 +8,9 @@ SKADA) are made unimportable here, so ``--peers`` must name them and run the res
 
 import csv
 import json
+import os
 import re
+import subprocess
 import sys
 from pathlib import Path
 
@@ -138,17 +140,20 @@ def test_tiny_run_on_the_shipped_copy_its_render_and_two_jobs(tmp_path, monkeypa
     assert lines[0] == list(bench.CSV_FIELDS)
     assert lines[1] == ["source-only", "1-NN", "tlearn", "D->W", "63.3898", lines[1][5]]
 
-    # two processes (joblib), without the SVM to keep it short: the same accuracies (the
-    # module imported by path travels to the workers by value)
-    import cloudpickle
-
+    # two processes (joblib), without the SVM to keep it short and without --peers (the
+    # peers may be installed where the script runs): the script as typed, in a process of
+    # its own, so that its workers import benchmarks/ (a worker pool that an earlier test
+    # of the session started from pytest could not)
     argv[argv.index("1-NN,LR,SVM-K")] = "1-NN,LR"
-    cloudpickle.register_pickle_by_value(bench)
-    try:
-        bench.main([*argv, "--n-jobs", "2", "--output", str(tmp_path / "two")])
-    finally:
-        cloudpickle.unregister_pickle_by_value(bench)
-    capsys.readouterr()
+    argv.remove("--peers")
+    proc = subprocess.run(
+        [sys.executable, str(SCRIPT), *argv, "--n-jobs", "2", "--output", str(tmp_path / "two")],
+        env=dict(os.environ, PYTHONPATH=str(ROOT)),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
     two = json.loads((tmp_path / "two.json").read_text())
     assert two["run"]["n_jobs"] == 2
     assert [r["accuracy"] for r in two["records"]] == [r["accuracy"] for r in records[:4]]
