@@ -6,9 +6,7 @@ The script is not part of the package: it is imported by path. ADAPT is made
 unimportable here, so ``--peers`` must name it and run the rest.
 """
 
-import argparse
 import csv
-import importlib.util
 import json
 import os
 import re
@@ -16,6 +14,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import _bench_cli
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -23,52 +22,11 @@ SCRIPT = ROOT / "benchmarks" / "parameter_learning_curves.py"
 
 
 def load_script():
-    spec = importlib.util.spec_from_file_location("tlearn_benchmark_parameter", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # its functions must be importable by pickle
-    spec.loader.exec_module(module)
-    return module
-
-
-def option_blocks(help_text):
-    """``{option string: its help text, on one line}`` of an argparse ``--help`` output."""
-    blocks, current = {}, None
-    for line in help_text.splitlines():
-        match = re.match(r"^  (-\S+)", line)
-        if match:
-            current = []
-            for name in re.findall(r"(--?[\w-]+)", line.split("  ")[1]):
-                blocks[name] = current
-        if current is not None:
-            current.append(line.strip())
-    return {name: " ".join(lines) for name, lines in blocks.items()}
+    return _bench_cli.load_script("parameter_learning_curves")
 
 
 def test_help_shows_every_common_flag_and_every_default():
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
-    proc = subprocess.run(
-        [sys.executable, str(SCRIPT), "--help"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert proc.returncode == 0, proc.stderr
-    bench = load_script()
-    import _cli
-
-    blocks = option_blocks(proc.stdout)
-    for flag in _cli.COMMON_FLAGS:
-        assert flag in blocks, flag
-    checked = 0
-    for action in bench.build_parser()._actions:
-        if action.help == argparse.SUPPRESS or not action.option_strings:
-            continue
-        block = blocks[action.option_strings[-1]]
-        if action.default in (None, False, argparse.SUPPRESS):
-            continue
-        assert f"(default: {action.default})" in block, (action.option_strings, block)
-        checked += 1
+    blocks, checked = _bench_cli.check_help("parameter_learning_curves")
     assert checked == 4  # --n-jobs, --backend, --blas-threads, --datasets
     # None: the help says what is used then
     assert "(default: 1 3 5 10; 1 3 with --quick)" in blocks["--labels-per-class"]
