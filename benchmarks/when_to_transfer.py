@@ -26,10 +26,11 @@ its sum, then z-scored within its domain), the Amazon reviews (12 tasks; z-score
 with the pooled source + target statistics, as ``office31.py``) and two synthetic
 ``make_domain_shift`` cases with 10 seeds each: **hurts** (a change of class
 proportions, ``"prior"``, 20 features, strength 1: aligning the domains' means or
-subspaces removes class information, and subspace alignment and TCA lose 5 to 40
-points, while the density ratios gain up to 4) and **helps** (a change of the
+subspaces removes class information: subspace alignment and TCA lose 4 to 40
+points, KMM and the density ratio -3 to +5) and **helps** (a change of the
 class-conditional distributions, ``"conditional"``, 200 features, 3 classes,
-strength 2: subspace alignment and TCA gain 5 to 15 points).
+strength 2: subspace alignment and TCA gain 4 to 15 points). Ranges over the
+seeds of the published run.
 
 ``--peers`` adds SKADA's scorers (``skada.metrics``) on the same candidates and
 folds where SKADA is installed (a scorer that cannot score a tlearn estimator is

@@ -219,7 +219,8 @@ class TransferGuard(BaseTransferEstimator):
     the gain to exceed it: with the default score, that requirement lost
     more good adaptations than bad ones (it fell 0.4 points below
     source-only on Office-Caltech-10, and adapted in 4 of 10 seeds of a
-    shift where adapting gains 5 to 15 points; ``docs/design.md``).
+    shift where subspace alignment and TCA gain 4 to 15 points;
+    ``docs/design.md``).
 
     The default score is importance-weighted validation
     (:class:`ImportanceWeightedScorer`, IWCV): the accuracy (or minus the
